@@ -1,0 +1,39 @@
+"""The ``workbench`` command line: a thin layer over the core.
+
+Each command group lives in its own module; this one builds the root group. Exit codes
+are the same everywhere: 0 fine, 1 the check found problems, 2 bad usage or input that
+cannot be read as a model.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from workbench import __version__
+from workbench.cli.model_commands import fmt_command, model_schema_command, new_command, validate_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="workbench", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Event Workbench: model, validate, dry-run, draw and generate event-driven systems."""
+
+
+cli.add_command(validate_command)
+cli.add_command(fmt_command)
+cli.add_command(new_command)
+cli.add_command(model_schema_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point; never shows a traceback for bad input."""
+    try:
+        cli.main(args=argv, prog_name="workbench", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+__all__ = ["cli", "main"]
