@@ -45,6 +45,7 @@ CODES: dict[str, str] = {
     "WB010": "document is not a mapping",
     "WB011": "unsupported format version",
     "WB012": "YAML tag not allowed",
+    "WB013": "mapping key is not a plain value",
     # shape of the document
     "WB100": "unknown key",
     "WB101": "wrong type of value",
