@@ -7,7 +7,7 @@ the checks stay small and read like the rules they enforce.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -146,6 +146,8 @@ class ValidationContext:
         from workbench.model.types import is_assignable
 
         actual = infer_type(compiled, scope)
+        if self._is_enum(expected) and actual.kind == "primitive" and actual.name == "str":
+            return  # a text value for an enum field is checked against the values at run time
         if not is_assignable(actual, expected):
             self.report(
                 "WB305",
@@ -153,7 +155,7 @@ class ValidationContext:
                 path,
             )
 
-    # -- names ---------------------------------------------------------------
-
-    def known(self, collection: Collection[str]) -> Collection[str]:
-        return collection
+    def _is_enum(self, type_ref: TypeRef) -> bool:
+        if type_ref.kind == "optional":
+            type_ref = type_ref.args[0]
+        return type_ref.kind == "named" and type_ref.name in self.enums
