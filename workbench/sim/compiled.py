@@ -1,0 +1,351 @@
+"""The model compiled once for the simulator: expressions, field types and defaults.
+
+Why a compiled form: a run evaluates the same rules and evolve expressions thousands of
+times, so everything that depends only on the model (parsed field types, compiled
+expressions, converted constants, each state's defaults) is worked out here once and
+the hot path only looks things up.
+
+Every expression is wrapped in an :class:`Expr` that knows what it is ("rule 2 of
+command 'LendBook'"), so a failure at run time becomes a :class:`ModelingProblem` whose
+message names the model element and quotes the expression, never a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.model.expressions import (
+    CompiledExpression,
+    EvaluationError,
+    ExpressionError,
+    compile_expression,
+)
+from workbench.model.schema import Command, Event, Model, Policy, Projection, StreamExpectation
+from workbench.model.types import TypeRef, parse_type
+from workbench.sim.clock import parse_duration
+from workbench.sim.values import ValueConversionError, ValueTypes
+
+
+class ModelingProblem(Exception):
+    """The model cannot do what it was asked at run time (an expression failed, a value
+    does not fit its field): a bug in the model, reported as a result, not a crash."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ModelNotRunnable(ValueError):
+    """An expression in the model does not compile; validate the model first."""
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled expression and a description of where it sits in the model."""
+
+    compiled: CompiledExpression
+    what: str
+
+    @property
+    def source(self) -> str:
+        return self.compiled.source
+
+    def __call__(self, env: Mapping[str, Any], now: dt.datetime | None) -> Any:
+        try:
+            return self.compiled.evaluate(env, now=now)
+        except EvaluationError as error:
+            raise ModelingProblem(f"{self.what}: `{self.source}` failed: {error.message}") from None
+
+
+@dataclass(frozen=True)
+class CompiledAggregate:
+    name: str
+    id_field: str
+    id_type: TypeRef
+    state_types: dict[str, TypeRef]
+    defaults: dict[str, Any]
+    invariants: tuple[tuple[str, Expr], ...]
+    snapshot_every: int | None
+
+    def initial_state(self) -> dict[str, Any]:
+        """The state of a stream with no events: a fresh copy of the defaults."""
+        return copy.deepcopy(self.defaults)
+
+
+@dataclass(frozen=True)
+class CompiledEmit:
+    event: str
+    fields: dict[str, Expr]
+    when: Expr | None
+    for_each: Expr | None
+    loop_variable: str
+
+
+@dataclass(frozen=True)
+class CompiledCommand:
+    name: str
+    aggregate: str
+    stream: StreamExpectation
+    types: dict[str, TypeRef]
+    rules: tuple[tuple[Expr, str, str], ...]
+    emits: tuple[CompiledEmit, ...]
+
+
+@dataclass(frozen=True)
+class CompiledEvent:
+    name: str
+    aggregate: str | None
+    external: str | None
+    version: int
+    types: dict[str, TypeRef]
+    evolve: tuple[tuple[str, Expr], ...]
+
+
+@dataclass(frozen=True)
+class CompiledHandler:
+    action: str
+    key: tuple[Expr, ...] | None
+    when: Expr | None
+    assignments: dict[str, Expr]
+
+
+@dataclass(frozen=True)
+class CompiledProjection:
+    name: str
+    version: int
+    key_fields: tuple[str, ...]
+    types: dict[str, TypeRef]
+    defaults: dict[str, Any]
+    handlers: dict[str, CompiledHandler]
+
+
+@dataclass(frozen=True)
+class CompiledIssue:
+    command: str
+    fields: dict[str, Expr]
+    when: Expr | None
+    for_each: Expr | None
+    loop_variable: str
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    name: str
+    kind: str  # "policy" or "translation"
+    on: str
+    when: Expr | None
+    delay: dt.timedelta | None
+    issue: tuple[CompiledIssue, ...]
+
+
+@dataclass
+class CompiledModel:
+    """Everything the simulator needs from one model, ready to run."""
+
+    model: Model
+    values: ValueTypes
+    constants: dict[str, Any]
+    aggregates: dict[str, CompiledAggregate] = field(default_factory=dict)
+    commands: dict[str, CompiledCommand] = field(default_factory=dict)
+    events: dict[str, CompiledEvent] = field(default_factory=dict)
+    projections: dict[str, CompiledProjection] = field(default_factory=dict)
+    policies: tuple[CompiledPolicy, ...] = ()
+
+    def env(self, **roots: Any) -> dict[str, Any]:
+        """An evaluation environment: the constants plus the given roots."""
+        env = dict(self.constants)
+        env.update(roots)
+        return env
+
+    def policies_on(self, event: str) -> list[CompiledPolicy]:
+        return [p for p in self.policies if p.on == event]
+
+
+def compile_model(model: Model) -> CompiledModel:
+    """Compile every expression and resolve every type of ``model``.
+
+    Raises :class:`ModelNotRunnable` if an expression does not compile (the validator
+    reports those with locations; the simulator only runs valid models).
+    """
+    values = ValueTypes(model)
+    constants = constant_values(model, values)
+    compiler = _Compiler(frozenset(constants))
+    compiled = CompiledModel(model, values, constants)
+    for name, aggregate in model.aggregates.items():
+        state_types = {f: parse_type(spec.type) for f, spec in aggregate.state.items()}
+        compiled.aggregates[name] = CompiledAggregate(
+            name=name,
+            id_field=aggregate.id,
+            id_type=parse_type(aggregate.id_type),
+            state_types=state_types,
+            defaults={
+                f: _default(values, spec, f"state field '{f}' of {name}")
+                for f, spec in aggregate.state.items()
+            },
+            invariants=tuple(
+                (inv.name or inv.check, compiler.expr(inv.check, {"state"}, f"invariant of {name}"))
+                for inv in aggregate.invariants
+            ),
+            snapshot_every=aggregate.snapshot_every,
+        )
+    for name, command in model.commands.items():
+        compiled.commands[name] = _command(compiler, name, command)
+    for name, event in model.events.items():
+        compiled.events[name] = _event(compiler, name, event)
+    for name, projection in model.projections.items():
+        compiled.projections[name] = _projection(compiler, values, name, projection)
+    compiled.policies = tuple(
+        _policy(compiler, name, policy, kind)
+        for kind, section in (("policy", model.policies), ("translation", model.translations))
+        for name, policy in section.items()
+    )
+    return compiled
+
+
+def constant_values(model: Model, values: ValueTypes) -> dict[str, Any]:
+    """The model's constants as runtime values (typed ones converted by their type)."""
+    out: dict[str, Any] = {}
+    for name, constant in model.constants.items():
+        t = parse_type(constant.type) if constant.type else TypeRef("any")
+        try:
+            out[name] = values.convert(constant.value, t, where=f"constant {name}")
+        except ValueConversionError as error:
+            raise ModelNotRunnable(str(error)) from None
+    return out
+
+
+def _default(values: ValueTypes, spec: Any, where: str) -> Any:
+    try:
+        return values.default(spec)
+    except ValueConversionError as error:
+        raise ModelNotRunnable(f"{where}: {error}") from None
+
+
+class _Compiler:
+    def __init__(self, constants: frozenset[str]) -> None:
+        self.constants = constants
+
+    def expr(self, source: str, roots: set[str], what: str) -> Expr:
+        try:
+            return Expr(compile_expression(source, self.constants | roots), what)
+        except ExpressionError as error:
+            raise ModelNotRunnable(f"{what}: `{source}`: {error.message}") from None
+
+    def maybe(self, source: str | None, roots: set[str], what: str) -> Expr | None:
+        return None if source is None else self.expr(source, roots, what)
+
+
+def _command(c: _Compiler, name: str, command: Command) -> CompiledCommand:
+    roots = {"command", "state"}
+    emits = []
+    for index, emit in enumerate(command.emits, start=1):
+        what = f"emit {index} ({emit.event}) of command '{name}'"
+        inner = roots | {emit.as_} if emit.for_each is not None else roots
+        emits.append(
+            CompiledEmit(
+                event=emit.event,
+                fields={
+                    f: c.expr(src, inner, f"field '{f}' of {what}")
+                    for f, src in emit.fields.items()
+                },
+                when=c.maybe(emit.when, inner, f"condition of {what}"),
+                for_each=c.maybe(emit.for_each, roots, f"for_each of {what}"),
+                loop_variable=emit.as_,
+            )
+        )
+    return CompiledCommand(
+        name=name,
+        aggregate=command.aggregate,
+        stream=command.stream,
+        types={f: parse_type(spec.type) for f, spec in command.fields.items()},
+        rules=tuple(
+            (c.expr(rule.require, roots, f"rule {i} of command '{name}'"), rule.error, rule.message)
+            for i, rule in enumerate(command.rules, start=1)
+        ),
+        emits=tuple(emits),
+    )
+
+
+def _event(c: _Compiler, name: str, event: Event) -> CompiledEvent:
+    return CompiledEvent(
+        name=name,
+        aggregate=event.aggregate,
+        external=event.external,
+        version=event.version,
+        types={f: parse_type(spec.type) for f, spec in event.fields.items()},
+        evolve=tuple(
+            (f, c.expr(src, {"state", "event"}, f"evolve '{f}' of event '{name}'"))
+            for f, src in event.evolve.items()
+        ),
+    )
+
+
+def _projection(
+    c: _Compiler, values: ValueTypes, name: str, projection: Projection
+) -> CompiledProjection:
+    handlers = {}
+    for event_name, handler in projection.on.items():
+        what = f"handler of '{event_name}' in projection '{name}'"
+        key = None
+        if handler.key is not None:
+            sources = (handler.key,) if isinstance(handler.key, str) else handler.key
+            key = tuple(c.expr(src, {"event"}, f"key of {what}") for src in sources)
+        handlers[event_name] = CompiledHandler(
+            action=handler.action,
+            key=key,
+            when=c.maybe(handler.when, {"event", "row"}, f"condition of {what}"),
+            assignments={
+                f: c.expr(src, {"event", "row"}, f"field '{f}' of {what}")
+                for f, src in handler.assignments.items()
+            },
+        )
+    return CompiledProjection(
+        name=name,
+        version=projection.version,
+        key_fields=projection.key_fields,
+        types={f: parse_type(spec.type) for f, spec in projection.fields.items()},
+        defaults={
+            f: _default(values, spec, f"field '{f}' of projection '{name}'")
+            for f, spec in projection.fields.items()
+        },
+        handlers=handlers,
+    )
+
+
+def _policy(c: _Compiler, name: str, policy: Policy, kind: str) -> CompiledPolicy:
+    issues = []
+    for index, issued in enumerate(policy.issue, start=1):
+        what = f"issue {index} ({issued.command}) of {kind} '{name}'"
+        inner = {"event", issued.as_} if issued.for_each is not None else {"event"}
+        issues.append(
+            CompiledIssue(
+                command=issued.command,
+                fields={
+                    f: c.expr(src, inner, f"field '{f}' of {what}")
+                    for f, src in issued.fields.items()
+                },
+                when=c.maybe(issued.when, inner, f"condition of {what}"),
+                for_each=c.maybe(issued.for_each, {"event"}, f"for_each of {what}"),
+                loop_variable=issued.as_,
+            )
+        )
+    return CompiledPolicy(
+        name=name,
+        kind=kind,
+        on=policy.on,
+        when=c.maybe(policy.when, {"event"}, f"condition of {kind} '{name}'"),
+        delay=parse_duration(policy.after) if policy.after else None,
+        issue=tuple(issues),
+    )
+
+
+def convert_result(values: ValueTypes, value: Any, t: TypeRef, where: str) -> Any:
+    """An expression's result as a value of its field's type, or a :class:`ModelingProblem`."""
+    try:
+        return values.convert(value, t, where=where)
+    except ValueConversionError as error:
+        raise ModelingProblem(str(error)) from None

@@ -1,0 +1,341 @@
+"""The simulation engine: a model running against a real event store.
+
+The :class:`Engine` wires the parts together and owns the run's clock and ids:
+
+* :class:`~workbench.sim.commands.CommandHandler` decides each command;
+* :class:`~workbench.sim.policies.PolicyRunner` turns appended events into commands,
+  run breadth-first after the command that caused them (delayed ones wait in a
+  :class:`~workbench.sim.policies.Schedule` for the clock);
+* :class:`~workbench.sim.projections.ProjectionRunner` keeps each read model.
+
+Usage::
+
+    engine = Engine.open(model, "run.db", seed=7)
+    run = engine.execute("RegisterBook", {"book_id": book, "title": "Dune", "genre": "fiction"})
+    run.result.outcome            # "accepted"
+    with engine.batch():          # many commands, one transaction
+        for fields in workload:
+            engine.execute("LendBook", fields)
+
+Each call is one store transaction (a :meth:`batch` joins them into one). Read models
+catch up at the end of each call, or of the batch. Determinism: the clock starts at a
+fixed time and ticks after each command, ids come from a seeded generator, so the
+same model, input and seed give a byte-identical store.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from workbench.evolution.upcast import Upcaster
+from workbench.model.schema import Model
+from workbench.sim.aggregates import AggregateRepository, EventDecoder, stream_id_for
+from workbench.sim.clock import DEFAULT_START, DEFAULT_TICK, SimClock
+from workbench.sim.commands import CommandHandler
+from workbench.sim.compiled import CompiledModel, compile_model
+from workbench.sim.ids import IdGenerator
+from workbench.sim.messages import CommandMessage, CommandResult, DomainEvent, ReactionProblem, Run
+from workbench.sim.policies import PolicyRunner, Schedule
+from workbench.sim.projections import ProjectionRunner
+from workbench.sim.values import UuidHook, ValueConversionError
+from workbench.store import EventStore, NewEvent, Synchronous
+
+#: How many commands one chain of policies may run before the engine stops it.
+DEFAULT_MAX_DEPTH = 20
+
+
+class InputError(ValueError):
+    """Input to the engine does not fit the model (unknown name, missing or bad field)."""
+
+
+class Engine:
+    """Runs commands, policies and projections of one model against one store."""
+
+    def __init__(
+        self,
+        model: Model,
+        store: EventStore,
+        *,
+        seed: int = 0,
+        clock: SimClock | None = None,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        project_inline: bool = True,
+        compiled: CompiledModel | None = None,
+    ) -> None:
+        self.model = model
+        self.store = store
+        self.clock = clock or SimClock()
+        self.ids = IdGenerator(seed)
+        self.max_depth = max_depth
+        self.project_inline = project_inline
+        self.compiled = compiled or compile_model(model)
+        self.upcaster = Upcaster(model, self.compiled.values)
+        self.decoder = EventDecoder(self.upcaster)
+        self.repository = AggregateRepository(store, self.compiled, self.decoder)
+        self.handler = CommandHandler(
+            store, self.compiled, self.repository, self.clock, self.ids.new
+        )
+        self.policies = PolicyRunner(self.compiled, self.ids.new)
+        self.schedule = Schedule()
+        self.projections = {
+            name: ProjectionRunner(store, self.compiled, projection, self.decoder, self.clock.text)
+            for name, projection in self.compiled.projections.items()
+        }
+        #: Every problem any call reported, in order (policies, projections, depth guard).
+        self.problems: list[ReactionProblem] = []
+        self._depth = 0
+
+    @classmethod
+    def open(
+        cls,
+        model: Model,
+        path: str | Path = ":memory:",
+        *,
+        seed: int = 0,
+        start: dt.datetime = DEFAULT_START,
+        tick: dt.timedelta = DEFAULT_TICK,
+        synchronous: Synchronous = "NORMAL",
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        project_inline: bool = True,
+        compiled: CompiledModel | None = None,
+    ) -> Engine:
+        """Open (or create) the store at ``path`` with the simulated clock, and an engine on it."""
+        clock = SimClock(start, tick)
+        store = EventStore.open(path, synchronous=synchronous, clock=clock.text)
+        return cls(
+            model,
+            store,
+            seed=seed,
+            clock=clock,
+            max_depth=max_depth,
+            project_inline=project_inline,
+            compiled=compiled,
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- input ---------------------------------------------------------------------
+
+    def command_message(
+        self,
+        name: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        uuid_hook: UuidHook | None = None,
+    ) -> CommandMessage:
+        """A new outside command: fields converted by type, a fresh id starting a new chain."""
+        command = self.compiled.commands.get(name)
+        if command is None:
+            raise InputError(f"unknown command '{name}'")
+        try:
+            typed = self.compiled.values.fields(
+                fields or {}, command.types, owner=f"command '{name}'", uuid_hook=uuid_hook
+            )
+        except ValueConversionError as error:
+            raise InputError(str(error)) from None
+        command_id = self.ids.new()
+        return CommandMessage(name, typed, command_id, correlation_id=command_id, chain=(name,))
+
+    # -- running -------------------------------------------------------------------
+
+    def execute(
+        self,
+        name: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        uuid_hook: UuidHook | None = None,
+    ) -> Run:
+        """Run one outside command and the chain of policies it causes."""
+        return self.submit(self.command_message(name, fields, uuid_hook=uuid_hook))
+
+    def submit(self, message: CommandMessage) -> Run:
+        """Run an already built command (and its chain); due delayed commands run first."""
+        run = Run()
+        with self._unit(run):
+            self._run_due(self.clock.now, run)
+            run.result = self._process(message, run)
+        return run
+
+    def append_event(
+        self,
+        name: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        uuid_hook: UuidHook | None = None,
+    ) -> DomainEvent:
+        """Append an event directly to its stream, as history: no command, no policies.
+
+        The stream comes from the aggregate's id field in ``fields``; an event from an
+        external system goes to a stream named after that system.
+        """
+        event = self.compiled.events.get(name)
+        if event is None:
+            raise InputError(f"unknown event '{name}'")
+        try:
+            data = self.compiled.values.fields(
+                fields or {}, event.types, owner=f"event '{name}'", uuid_hook=uuid_hook
+            )
+        except ValueConversionError as error:
+            raise InputError(str(error)) from None
+        if event.aggregate is not None:
+            id_field = self.compiled.aggregates[event.aggregate].id_field
+            if data.get(id_field) is None:
+                raise InputError(
+                    f"event '{name}' needs '{id_field}' to know which {event.aggregate} stream it belongs to"
+                )
+            stream_id = stream_id_for(event.aggregate, data[id_field])
+        else:
+            stream_id = event.external or name
+        event_id = self.ids.new()
+        new = NewEvent(
+            type=name,
+            data=self.compiled.values.plain_fields(data, event.types),
+            schema_version=event.version,
+            event_id=event_id,
+            correlation_id=event_id,
+            recorded_at=self.clock.text(),
+        )
+        with self._unit(Run()):
+            (recorded,) = self.store.append(stream_id, [new], expected_version=None)
+        return DomainEvent(
+            type=name,
+            data=data,
+            stream_id=stream_id,
+            version=recorded.version,
+            position=recorded.position,
+            event_id=event_id,
+            causation_id=None,
+            correlation_id=event_id,
+            recorded_at=recorded.recorded_at,
+        )
+
+    def react(self, event: DomainEvent, *, execute: bool = True) -> Run:
+        """Run the policies reacting to ``event``; with ``execute=False`` only record what
+        they would issue (a scenario's "when an event, then commands")."""
+        run = Run()
+        with self._unit(run):
+            issued, problems = self.policies.react(event)
+            run.issued.extend(issued)
+            self._problems(run, problems)
+            if execute:
+                for item in issued:
+                    if item.due is None:
+                        self._process(item.message, run)
+                    else:
+                        self.schedule.add(item)
+        return run
+
+    def advance(self, delta: dt.timedelta) -> Run:
+        """Move the clock forward, running delayed commands as their time comes."""
+        return self.advance_to(self.clock.now + delta)
+
+    def advance_to(self, instant: dt.datetime) -> Run:
+        run = Run()
+        with self._unit(run):
+            self._run_due(instant, run)
+            if self.clock.now < instant:
+                self.clock.set(instant)
+        return run
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many calls in one store transaction; read models catch up at the end."""
+        with self._unit(Run()):
+            yield
+
+    # -- read side -----------------------------------------------------------------
+
+    def project(self) -> list[ReactionProblem]:
+        """Bring every read model up to the head of the log."""
+        problems: list[ReactionProblem] = []
+        for runner in self.projections.values():
+            problems.extend(runner.catch_up())
+        self.problems.extend(problems)
+        return problems
+
+    def rebuild_projections(self) -> None:
+        """Empty every read model and rebuild it from the whole log."""
+        for runner in self.projections.values():
+            runner.rebuild(catch_up=False)
+        self.project()
+
+    def rows(self, projection: str) -> list[dict[str, Any]]:
+        return self.projections[projection].rows()
+
+    def stream_id(self, aggregate: str, id_value: Any) -> str:
+        return stream_id_for(aggregate, id_value)
+
+    def state(self, aggregate: str, id_value: Any) -> dict[str, Any]:
+        """The current state of one aggregate instance (defaults if it has no events)."""
+        compiled = self.compiled.aggregates[aggregate]
+        loaded = self.repository.load(compiled, stream_id_for(aggregate, id_value))
+        return copy.deepcopy(loaded.state)
+
+    # -- internals -----------------------------------------------------------------
+
+    @contextmanager
+    def _unit(self, run: Run) -> Iterator[None]:
+        """One transaction per outermost call; read models catch up before it commits."""
+        outer = self._depth == 0
+        self._depth += 1
+        try:
+            with self.store.transaction():
+                yield
+                if outer and self.project_inline:
+                    run.problems.extend(self.project())
+        except BaseException:
+            self.repository.forget()
+            raise
+        finally:
+            self._depth -= 1
+
+    def _problems(self, run: Run, problems: list[ReactionProblem]) -> None:
+        run.problems.extend(problems)
+        self.problems.extend(problems)
+
+    def _run_due(self, instant: dt.datetime, run: Run) -> None:
+        while (item := self.schedule.pop_due(instant)) is not None:
+            assert item.due is not None
+            if self.clock.now < item.due:
+                self.clock.set(item.due)
+            self._process(item.message, run)
+
+    def _process(self, message: CommandMessage, run: Run) -> CommandResult | None:
+        """Handle ``message`` and, breadth-first, every command its events cause."""
+        queue = deque([message])
+        first: CommandResult | None = None
+        while queue:
+            current = queue.popleft()
+            if current.depth > self.max_depth:
+                chain = " -> ".join(current.chain)
+                self._problems(
+                    run,
+                    [
+                        ReactionProblem(
+                            "depth guard",
+                            f"a chain of policies ran more than {self.max_depth} commands deep and was stopped: {chain}",
+                        )
+                    ],
+                )
+                continue
+            result = self.handler.handle(current)
+            self.clock.tick()
+            run.results.append(result)
+            first = first or result
+            for event in result.events:
+                issued, problems = self.policies.react(event, current)
+                self._problems(run, problems)
+                run.issued.extend(issued)
+                for item in issued:
+                    if item.due is None:
+                        queue.append(item.message)
+                    else:
+                        self.schedule.add(item)
+        return first

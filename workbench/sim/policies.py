@@ -1,0 +1,145 @@
+"""Policies and translations: events that make the system issue commands.
+
+A policy reacts to one event type; if its ``when`` holds, each ``issue`` entry builds a
+command (fanning out with ``for_each``), with fields from expressions over ``event``
+(and the loop variable) and every other command field copied by name from the event.
+
+Issued commands carry the chain they belong to: ``causation_id`` is the triggering
+event's id and ``correlation_id`` the event's correlation id, so every command and
+event started by one outside command shares one correlation id.
+
+A delayed policy (``after: 24h``) does not issue at once: its commands go into the
+:class:`Schedule` due at the event's time plus the delay, and the engine runs them
+when the simulated clock passes that point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from workbench.sim.commands import loop_items
+from workbench.sim.compiled import (
+    CompiledIssue,
+    CompiledModel,
+    CompiledPolicy,
+    ModelingProblem,
+    convert_result,
+)
+from workbench.sim.messages import CommandMessage, DomainEvent, IssuedCommand, ReactionProblem
+
+
+class PolicyRunner:
+    """Turns one event into the commands every policy reacting to it issues."""
+
+    def __init__(self, compiled: CompiledModel, new_id: Callable[[], str]) -> None:
+        self.compiled = compiled
+        self.new_id = new_id
+
+    def react(
+        self, event: DomainEvent, cause: CommandMessage | None = None
+    ) -> tuple[list[IssuedCommand], list[ReactionProblem]]:
+        """The commands issued in reaction to ``event`` (emitted by ``cause``, if known).
+
+        A policy whose expression fails issues nothing and is reported as a problem;
+        the other policies still run.
+        """
+        issued: list[IssuedCommand] = []
+        problems: list[ReactionProblem] = []
+        for policy in self.compiled.policies_on(event.type):
+            try:
+                issued.extend(self._policy(policy, event, cause))
+            except ModelingProblem as problem:
+                problems.append(ReactionProblem(f"{policy.kind} '{policy.name}'", problem.message))
+        return issued, problems
+
+    def _policy(
+        self, policy: CompiledPolicy, event: DomainEvent, cause: CommandMessage | None
+    ) -> list[IssuedCommand]:
+        now = event.time
+        env = self.compiled.env(event=event.data)
+        if policy.when is not None and not policy.when(env, now):
+            return []
+        due = now + policy.delay if policy.delay is not None else None
+        out = []
+        for issue in policy.issue:
+            items: list[Any] = [None]
+            if issue.for_each is not None:
+                items = loop_items(issue.for_each(env, now), issue.for_each.what)
+            for item in items:
+                inner = dict(env)
+                if issue.for_each is not None:
+                    inner[issue.loop_variable] = item
+                if issue.when is not None and not issue.when(inner, now):
+                    continue
+                message = self._message(policy, issue, inner, event, cause, now)
+                out.append(IssuedCommand(policy.name, message, due))
+        return out
+
+    def _message(
+        self,
+        policy: CompiledPolicy,
+        issue: CompiledIssue,
+        env: dict[str, Any],
+        event: DomainEvent,
+        cause: CommandMessage | None,
+        now: dt.datetime,
+    ) -> CommandMessage:
+        command = self.compiled.commands[issue.command]
+        fields: dict[str, Any] = {}
+        for name, t in command.types.items():
+            where = f"field '{name}' of command '{issue.command}' issued by {policy.kind} '{policy.name}'"
+            if name in issue.fields:
+                fields[name] = convert_result(
+                    self.compiled.values, issue.fields[name](env, now), t, where
+                )
+            elif name in event.data:
+                fields[name] = convert_result(self.compiled.values, event.data[name], t, where)
+            elif t.kind in ("optional", "any"):
+                fields[name] = None
+            else:
+                raise ModelingProblem(
+                    f"{where}: nothing sets it (no expression, no event field of that name)"
+                )
+        chain = (*(cause.chain if cause else ()), event.type, issue.command)
+        return CommandMessage(
+            name=issue.command,
+            fields=fields,
+            command_id=self.new_id(),
+            correlation_id=event.correlation_id or event.event_id,
+            causation_id=event.event_id,
+            issued_by=policy.name,
+            depth=(cause.depth + 1) if cause else 1,
+            chain=chain,
+        )
+
+
+class Schedule:
+    """Delayed commands waiting for the simulated clock, in due order (ties: first in)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[dt.datetime, int, IssuedCommand]] = []
+        self._counter = itertools.count()
+
+    def add(self, issued: IssuedCommand) -> None:
+        if issued.due is None:
+            raise ValueError("only delayed commands are scheduled")
+        heapq.heappush(self._heap, (issued.due, next(self._counter), issued))
+
+    def next_due(self) -> dt.datetime | None:
+        return self._heap[0][0] if self._heap else None
+
+    def pop_due(self, instant: dt.datetime) -> IssuedCommand | None:
+        """The earliest command due at or before ``instant``, removed; ``None`` if none."""
+        if self._heap and self._heap[0][0] <= instant:
+            return heapq.heappop(self._heap)[2]
+        return None
+
+    def pending(self) -> list[IssuedCommand]:
+        return [entry[2] for entry in sorted(self._heap)]
+
+    def __len__(self) -> int:
+        return len(self._heap)
