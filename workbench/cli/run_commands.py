@@ -1,0 +1,97 @@
+"""``workbench test``: run the given/when/then scenarios of model files.
+
+Reads like a test runner: a line per scenario, ``PASS`` or ``FAIL`` (coloured on a
+terminal), the differences of each failing scenario under it with its ``file:line``,
+and a closing ``N passed, M failed``. Exit codes: 0 all passed, 1 a scenario failed,
+2 a file is not a readable, valid model (its diagnostics are printed).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.cli.output import echo_diagnostic, echo_json
+from workbench.model.atomic import write_atomic
+from workbench.sim.report import FileReport, failure_lines, json_report, junit_xml, run_file
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+@click.command("test")
+@click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-k",
+    "pattern",
+    metavar="PATTERN",
+    help="Run only scenarios whose name contains PATTERN (any case).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--junit-xml",
+    "junit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write JUnit XML here.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated ids.")
+def test_command(
+    models: tuple[Path, ...],
+    pattern: str | None,
+    output_format: str,
+    junit_path: Path | None,
+    seed: int,
+) -> None:
+    """Run the scenarios of MODELS, each on a fresh in-memory event store.
+
+    Exit 0 when every scenario passes, 1 when one fails, 2 when a file cannot be
+    read or has validation errors.
+    """
+    reports = [run_file(path, pattern=pattern, seed=seed) for path in models]
+    if output_format == "json":
+        echo_json(json_report(reports))
+    else:
+        for report in reports:
+            _echo_text(report)
+        passed = sum(r.passed for r in reports)
+        failed = sum(r.failed for r in reports)
+        click.echo(f"{passed} passed, {failed} failed")
+    if junit_path is not None:
+        write_atomic(junit_path, junit_xml(reports), backup=False)
+    if any(not r.runnable for r in reports):
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(EXIT_FAILED if any(r.failed for r in reports) else EXIT_OK)
+
+
+def _echo_text(report: FileReport) -> None:
+    if not report.runnable:
+        click.echo(click.style(f"{report.file}: cannot run its scenarios", fg="red", bold=True))
+        source = _source_lines(report.file)
+        for diagnostic in report.diagnostics:
+            echo_diagnostic(diagnostic, source)
+        if report.problem:
+            click.echo(f"  {report.problem}")
+        return
+    click.echo(click.style(f"{report.file} ({report.model})", bold=True))
+    for result in report.results:
+        if result.passed:
+            click.echo(f"{click.style('PASS', fg='green', bold=True)}  {result.name}")
+            continue
+        click.echo(f"{click.style('FAIL', fg='red', bold=True)}  {result.name}")
+        click.echo(click.style(f"      {result.location}", dim=True))
+        for line in failure_lines(result.failures):
+            click.echo("      " + line)
+
+
+def _source_lines(file: str) -> list[str] | None:
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
