@@ -1,0 +1,155 @@
+"""Command handling: streams, rules, emits, evolve, invariants and the outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workbench.sim.engine import Engine
+from workbench.sim.messages import Accepted, Ignored, InvariantViolation, ModelingError, Rejected
+
+from .sample_models import HOTEL
+
+OpenEngine = Callable[..., Engine]
+GROUP = "5b1e2c3d-0000-4000-8000-000000000001"
+
+
+def test_stream_new_fails_with_already_exists_and_existing_with_not_found(
+    open_engine: OpenEngine,
+) -> None:
+    engine = open_engine(HOTEL)
+    missing = engine.execute("CheckOut", {"group_id": GROUP, "guest": "Ann"}).result
+    assert isinstance(missing, Rejected) and missing.error == "NotFound"
+    assert isinstance(
+        engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann"]}).result, Accepted
+    )
+    again = engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann"]}).result
+    assert isinstance(again, Rejected) and again.error == "AlreadyExists"
+    assert engine.store.stream_version(f"Group-{GROUP}") == 2
+
+
+def test_rules_are_checked_in_order_and_the_first_failure_rejects(open_engine: OpenEngine) -> None:
+    engine = open_engine(HOTEL)
+    engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann"]})
+    # Both the second and the third rule fail; the second one is reported.
+    result = engine.execute("CheckOut", {"group_id": GROUP, "guest": "Bartholomew"}).result
+    assert isinstance(result, Rejected)
+    assert result.error == "UnknownGuest"
+    empty = engine.execute(
+        "RegisterGroup", {"group_id": GROUP.replace("1", "2"), "guests": []}
+    ).result
+    assert isinstance(empty, Rejected) and (empty.error, empty.message) == (
+        "NoGuests",
+        "A group needs guests.",
+    )
+    assert empty.events == ()
+
+
+def test_fan_out_emits_one_event_per_item_with_the_loop_variable(open_engine: OpenEngine) -> None:
+    engine = open_engine(HOTEL)
+    result = engine.execute(
+        "RegisterGroup", {"group_id": GROUP, "guests": ["Ann", "Bea", "Cy"]}
+    ).result
+    assert isinstance(result, Accepted)
+    assert [(e.type, e.data.get("guest")) for e in result.events] == [
+        ("GroupRegistered", None),
+        ("GuestArrived", "Ann"),
+        ("GuestArrived", "Bea"),
+        ("GuestArrived", "Cy"),
+    ]
+    assert [e.version for e in result.events] == [1, 2, 3, 4]
+    assert engine.state("Group", GROUP)["pending"] == ["Ann", "Bea", "Cy"]
+
+
+def test_a_later_emit_sees_the_state_with_the_earlier_events_applied(
+    open_engine: OpenEngine,
+) -> None:
+    engine = open_engine(HOTEL)
+    engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann", "Bea"]})
+    first = engine.execute("CheckOut", {"group_id": GROUP, "guest": "Ann"}).result
+    assert isinstance(first, Accepted) and [e.type for e in first.events] == ["GuestCheckedOut"]
+    last = engine.execute("CheckOut", {"group_id": GROUP, "guest": "Bea"}).result
+    assert isinstance(last, Accepted)
+    assert [e.type for e in last.events] == ["GuestCheckedOut", "GroupCheckedOut"]
+    assert engine.state("Group", GROUP) == {
+        "pending": [],
+        "checked_out": True,
+        "swap_a": 1,
+        "swap_b": 2,
+    }
+
+
+def test_a_command_whose_emits_are_all_skipped_is_ignored_not_rejected(
+    open_engine: OpenEngine,
+) -> None:
+    engine = open_engine(HOTEL)
+    result = engine.execute("Nudge", {"group_id": GROUP}).result
+    assert isinstance(result, Ignored)
+    assert result.outcome == "ignored" and result.events == ()
+    assert engine.store.stream_version(f"Group-{GROUP}") == 0
+    engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann"]})
+    assert engine.execute("Nudge", {"group_id": GROUP}).result.outcome == "accepted"  # type: ignore[union-attr]
+
+
+def test_evolve_assignments_all_read_the_state_from_before_the_event(
+    open_engine: OpenEngine,
+) -> None:
+    engine = open_engine(HOTEL)
+    engine.execute("Swap", {"group_id": GROUP})
+    state = engine.state("Group", GROUP)
+    assert (state["swap_a"], state["swap_b"]) == (2, 1)
+
+
+def test_a_violated_invariant_is_reported_and_nothing_is_appended(open_engine: OpenEngine) -> None:
+    engine = open_engine(HOTEL)
+    engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann"]})
+    result = engine.execute("ForceCheckOut", {"group_id": GROUP}).result
+    assert isinstance(result, InvariantViolation)
+    assert result.outcome == "modeling-error"
+    assert result.invariant == "a group checks out only when every guest has"
+    assert result.command.name == "ForceCheckOut"
+    assert result.state["checked_out"] is True and result.state["pending"] == ["Ann"]
+    assert "ForceCheckOut" in result.message
+    assert engine.store.stream_version(f"Group-{GROUP}") == 2
+    assert engine.state("Group", GROUP)["checked_out"] is False
+
+
+def test_an_expression_failing_at_run_time_is_a_modeling_error_with_its_text(
+    open_engine: OpenEngine,
+) -> None:
+    engine = open_engine(HOTEL)
+    result = engine.execute("Split", {"group_id": GROUP, "parts": 0}).result
+    assert isinstance(result, ModelingError)
+    assert "division by zero" in result.message
+    assert "len(state.pending) // command.parts >= 0" in result.message
+    assert "rule 1 of command 'Split'" in result.message
+    assert "Traceback" not in result.message
+
+
+def test_events_carry_the_command_id_and_the_clock_ticks_per_command(
+    open_engine: OpenEngine,
+) -> None:
+    engine = open_engine(HOTEL)
+    run = engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann"]})
+    second = engine.execute("Nudge", {"group_id": GROUP})
+    assert run.result is not None and second.result is not None
+    command = run.result.command
+    assert command.correlation_id == command.command_id and command.causation_id is None
+    assert {(e.causation_id, e.correlation_id) for e in run.events} == {
+        (command.command_id, command.command_id)
+    }
+    assert run.events[0].recorded_at == "2030-01-01T09:00:00"
+    assert second.events[0].recorded_at == "2030-01-01T09:00:01"
+
+
+def test_bad_input_is_an_input_error_naming_the_field(open_engine: OpenEngine) -> None:
+    import pytest
+
+    from workbench.sim.engine import InputError
+
+    engine = open_engine(HOTEL)
+    with pytest.raises(InputError, match="needs field 'guests'"):
+        engine.execute("RegisterGroup", {"group_id": GROUP})
+    with pytest.raises(InputError, match="expected a uuid"):
+        engine.execute("Nudge", {"group_id": "g1"})
+    with pytest.raises(InputError, match="unknown command"):
+        engine.execute("Dance", {})
