@@ -159,7 +159,9 @@ class ThenChecker:
                 continue
             types = self.compiled.events[event.type].types
             expected = self.expected(step.fields, types, f"event '{step.message}'")
-            failures += compare_fields(expected, event.data, where, self.shown)
+            failures += compare_fields(
+                expected, event.data, where, self.shown, self.placeholders.show
+            )
         for index in range(len(steps), len(actual)):
             extra = actual[index]
             failures.append(
@@ -204,7 +206,9 @@ class ThenChecker:
                 continue
             types = self.compiled.commands[message.name].types
             expected = self.expected(step.fields, types, f"command '{step.message}'")
-            failures += compare_fields(expected, message.fields, where, self.shown)
+            failures += compare_fields(
+                expected, message.fields, where, self.shown, self.placeholders.show
+            )
         for index in range(len(steps), len(actual)):
             extra = actual[index]
             failures.append(
@@ -224,7 +228,11 @@ class ThenChecker:
         )
         actual = self.engine.state(aggregate_name, id_value)
         return compare_fields(
-            expected, actual, f"then.state ({aggregate_name} {self.shown(id_value)})", self.shown
+            expected,
+            actual,
+            f"then.state ({aggregate_name} {self.shown(id_value)})",
+            self.shown,
+            self.placeholders.show,
         )
 
     def _state_target(self, expectation: StateExpectation) -> tuple[str, Any]:
@@ -262,15 +270,14 @@ class ThenChecker:
         key_fields = runner.projection.key_fields
         actual = runner.rows()
         unmatched = list(range(len(actual)))
+        spelling = self.placeholders.show
         failures: list[Failure] = []
         for index, row in enumerate(rows):
             expected = self.expected(row, types, f"read model '{projection}'")
             row_where = f"{where}[{index}]"
             key = {k: expected[k] for k in key_fields if k in expected}
-            if len(key) == len(key_fields):
-                found = next((i for i in unmatched if matches(key, actual[i])), None)
-            else:
-                found = next((i for i in unmatched if matches(expected, actual[i])), None)
+            wanted = key if len(key) == len(key_fields) else expected
+            found = next((i for i in unmatched if matches(wanted, actual[i], spelling)), None)
             if found is None:
                 failures.append(
                     Failure(row_where, expected=self.shown(expected), actual="no such row")
@@ -278,7 +285,7 @@ class ThenChecker:
                 continue
             unmatched.remove(found)
             failures += compare_fields(
-                expected, actual[found], f"{row_where} {self.shown(key)}", self.shown
+                expected, actual[found], f"{row_where} {self.shown(key)}", self.shown, spelling
             )
         if len(actual) != len(rows):
             extra = "; ".join(self.shown(actual[i]) for i in unmatched)

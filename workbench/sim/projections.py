@@ -132,13 +132,22 @@ class ProjectionRunner:
             return
         what = f"projection '{self.name}' on '{event.type}'"
         now = event.time
+        # A condition on the event alone is checked before the key is computed, so it
+        # can guard the key expression (``when: len(event.items) > 0``).
+        early = handler.when is not None and "row" not in handler.when.compiled.roots
+        if (
+            early
+            and handler.when is not None
+            and not handler.when(self.compiled.env(event=event.data), now)
+        ):
+            return
         key = self._key(handler, event, what)
         existing = self._get(key)
         if handler.action != "upsert" and existing is None:
             return
         row = existing if existing is not None else {**self.projection_defaults(), **key}
         env = self.compiled.env(event=event.data, row=row)
-        if handler.when is not None and not handler.when(env, now):
+        if not early and handler.when is not None and not handler.when(env, now):
             return
         if handler.action == "delete":
             self.store.delete_row(self.table_name, self._plain(key))
