@@ -25,6 +25,7 @@ cli.add_command(validate_command)
 cli.add_command(fmt_command)
 cli.add_command(new_command)
 cli.add_command(model_schema_command)
+cli.add_command(__import__("workbench.cli.run_commands", fromlist=["test_command"]).test_command)
 
 
 def main(argv: list[str] | None = None) -> None:
