@@ -126,3 +126,9 @@ def test_junit_xml_has_a_suite_per_file_and_a_case_per_scenario(
     assert "then.state (Group g1)" in (failure.text or "")
     assert root.get("tests") == "11" and root.get("failures") == "7"
     assert [p.name for p in target.parent.iterdir()] == ["junit.xml"]
+
+
+def test_a_junit_file_that_cannot_be_written_exits_2(tmp_path: Path) -> None:
+    result = invoke(MINIMAL, "--junit-xml", tmp_path / "missing" / "junit.xml")
+    assert result.exit_code == 2
+    assert "cannot write" in result.output

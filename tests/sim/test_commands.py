@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+from workbench.sim.aggregates import AggregateRepository, LoadedStream
+from workbench.sim.commands import CommandHandler
+from workbench.sim.compiled import CompiledAggregate
 from workbench.sim.engine import Engine
-from workbench.sim.messages import Accepted, Ignored, InvariantViolation, ModelingError, Rejected
+from workbench.sim.messages import (
+    Accepted,
+    Conflict,
+    Ignored,
+    InvariantViolation,
+    ModelingError,
+    Rejected,
+)
+from workbench.store import EventStore, NewEvent
 
+from .conftest import model_from
 from .sample_models import HOTEL
 
 OpenEngine = Callable[..., Engine]
@@ -153,3 +166,34 @@ def test_bad_input_is_an_input_error_naming_the_field(open_engine: OpenEngine) -
         engine.execute("Nudge", {"group_id": "g1"})
     with pytest.raises(InputError, match="unknown command"):
         engine.execute("Dance", {})
+
+
+def test_a_concurrent_writer_between_load_and_append_is_a_conflict(tmp_path: Path) -> None:
+    """Another process appends after the command loaded its stream: nothing is written."""
+    path = tmp_path / "run.db"
+    engine = Engine.open(model_from(HOTEL), path)
+    engine.execute("RegisterGroup", {"group_id": GROUP, "guests": ["Ann", "Bea"]})
+    other = EventStore.open(path)
+
+    class RacingRepository(AggregateRepository):
+        def load(self, aggregate: CompiledAggregate, stream_id: str) -> LoadedStream:
+            loaded = super().load(aggregate, stream_id)
+            event = NewEvent(
+                type="Nudged",
+                data={"group_id": GROUP},
+                event_id="other-1",
+                recorded_at="2030-01-01",
+            )
+            other.append(stream_id, [event], expected_version=loaded.version)
+            return loaded
+
+    repository = RacingRepository(engine.store, engine.compiled, engine.decoder)
+    handler = CommandHandler(
+        engine.store, engine.compiled, repository, engine.clock, engine.ids.new
+    )
+    result = handler.handle(engine.command_message("CheckOut", {"group_id": GROUP, "guest": "Ann"}))
+    assert isinstance(result, Conflict)
+    assert (result.expected_version, result.actual_version) == (3, 4)
+    assert [e.type for e in engine.store.read_stream(f"Group-{GROUP}")][-1] == "Nudged"
+    other.close()
+    engine.close()

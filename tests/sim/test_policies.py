@@ -132,3 +132,20 @@ def test_react_without_executing_only_records_the_issued_commands(open_engine: O
     assert {i.message.causation_id for i in run.issued} == {event.event_id}
     assert run.results == [] and len(engine.schedule) == 0
     assert engine.store.stream_version(f"Mailbox-{CUSTOMER}") == 0
+
+
+def test_a_failing_policy_expression_is_a_problem_and_other_policies_still_run(
+    open_engine: OpenEngine,
+) -> None:
+    broken = BOOKINGS.replace(
+        "    after: 24h\n", "    after: 24h\n    when: \"event.guests[3] == 'x'\"\n"
+    )
+    engine = open_engine(broken)
+    run = engine.execute(
+        "RequestBooking", {"booking_id": BOOKING, "customer_id": CUSTOMER, "guests": []}
+    )
+    (problem,) = run.problems
+    assert problem.source == "policy 'CancelIfUnpaid'"
+    assert "event.guests[3] == 'x'" in problem.message and "out of range" in problem.message
+    assert [r.command.name for r in run.results] == ["RequestBooking", "SendConfirmation"]
+    assert engine.problems == [problem]

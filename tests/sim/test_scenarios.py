@@ -243,3 +243,29 @@ def test_the_same_seed_gives_the_same_ids_in_every_run() -> None:
     first = run(HOTEL_SCENARIOS, "last guest")
     second = run(HOTEL_SCENARIOS, "last guest")
     assert [r.placeholders for r in first.values()] == [r.placeholders for r in second.values()]
+
+
+def test_at_sets_the_clock_for_the_scenario_and_for_one_step() -> None:
+    text = (
+        BOOKINGS.split("scenarios:")[0]
+        + """
+scenarios:
+  - name: a step at a later time lets the delayed policy fire first
+    at: "2030-06-01T08:00:00"
+    given:
+      - RequestBooking: {booking_id: b1, customer_id: c1, guests: []}
+    when: {message: PayBooking, fields: {booking_id: b1}, at: "2030-06-02T08:00:01"}
+    then:
+      error: BookingCancelled
+  - name: paying a minute before the deadline works
+    at: "2030-06-01T08:00:00"
+    given:
+      - RequestBooking: {booking_id: b1, customer_id: c1, guests: []}
+    when: {message: PayBooking, fields: {booking_id: b1}, at: "2030-06-02T07:59:00"}
+    then:
+      events:
+        - BookingPaid: {booking_id: b1}
+"""
+    )
+    results = run(text)
+    assert all(r.passed for r in results.values()), {n: lines(r) for n, r in results.items()}

@@ -64,7 +64,11 @@ def test_command(
         failed = sum(r.failed for r in reports)
         click.echo(f"{passed} passed, {failed} failed")
     if junit_path is not None:
-        write_atomic(junit_path, junit_xml(reports), backup=False)
+        try:
+            write_atomic(junit_path, junit_xml(reports), backup=False)
+        except OSError as error:
+            click.echo(f"cannot write {junit_path}: {error.strerror or error}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
     if any(not r.runnable for r in reports):
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(EXIT_FAILED if any(r.failed for r in reports) else EXIT_OK)
