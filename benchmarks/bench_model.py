@@ -60,18 +60,49 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         json_seconds = _best_of(repeat, lambda: json.loads(as_json))
         ours = _best_of(repeat, lambda: load_model(path))
         probe = subprocess.run(
-            [sys.executable, "-c", _MEMORY_PROBE, str(path)], capture_output=True, text=True, check=True
+            [sys.executable, "-c", _MEMORY_PROBE, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         cold_seconds, peak_mb, errors = probe.stdout.split()
         size_kb = path.stat().st_size / 1024
     n = element_count(synthetic_model(ELEMENTS))
     return [
-        {"row": f"json.loads of the same data ({n} elements)", "seconds": json_seconds, "ratio": ours / json_seconds},
-        {"row": f"YAML parse only ({size_kb:.0f} KiB)", "seconds": yaml_seconds, "ratio": ours / yaml_seconds},
-        {"row": "workbench load + validate (warm)", "seconds": ours, "ratio": 1.0, "target": "< 1 s"},
-        {"row": "workbench load + validate (cold process)", "seconds": float(cold_seconds), "ratio": None, "target": "< 1 s"},
-        {"row": "peak memory of that process (MB)", "seconds": None, "value": float(peak_mb), "target": "< 200 MB"},
-        {"row": "errors in the generated model", "seconds": None, "value": int(errors), "target": "0"},
+        {
+            "row": f"json.loads of the same data ({n} elements)",
+            "seconds": json_seconds,
+            "ratio": ours / json_seconds,
+        },
+        {
+            "row": f"YAML parse only ({size_kb:.0f} KiB)",
+            "seconds": yaml_seconds,
+            "ratio": ours / yaml_seconds,
+        },
+        {
+            "row": "workbench load + validate (warm)",
+            "seconds": ours,
+            "ratio": 1.0,
+            "target": "< 1 s",
+        },
+        {
+            "row": "workbench load + validate (cold process)",
+            "seconds": float(cold_seconds),
+            "ratio": None,
+            "target": "< 1 s",
+        },
+        {
+            "row": "peak memory of that process (MB)",
+            "seconds": None,
+            "value": float(peak_mb),
+            "target": "< 200 MB",
+        },
+        {
+            "row": "errors in the generated model",
+            "seconds": None,
+            "value": int(errors),
+            "target": "0",
+        },
     ]
 
 

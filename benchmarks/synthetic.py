@@ -60,7 +60,10 @@ def synthetic_model(elements: int) -> dict[str, Any]:
                 {"require": "command.amount > 0", "error": "InvalidAmount"},
                 {"require": "state.balance - command.amount >= -1000", "error": "Overdrawn"},
             ],
-            "emits": [{f"Withdrawn{g}": {}}, {"event": f"Flagged{g}", "when": "state.balance < 0", "fields": {}}],
+            "emits": [
+                {f"Withdrawn{g}": {}},
+                {"event": f"Flagged{g}", "when": "state.balance < 0", "fields": {}},
+            ],
         }
         model["events"][f"Opened{g}"] = {
             "aggregate": agg,
@@ -71,8 +74,13 @@ def synthetic_model(elements: int) -> dict[str, Any]:
             "aggregate": agg,
             "version": 2,
             "fields": {idf: "uuid", "amount": "int", "new_balance": "int"},
-            "evolve": {"balance": "state.balance + event.amount", "history": "state.history + [event.amount]"},
-            "history": {1: {"fields": {idf: "uuid", "amount": "int"}, "upcast": {"new_balance": "0"}}},
+            "evolve": {
+                "balance": "state.balance + event.amount",
+                "history": "state.history + [event.amount]",
+            },
+            "history": {
+                1: {"fields": {idf: "uuid", "amount": "int"}, "upcast": {"new_balance": "0"}}
+            },
         }
         model["events"][f"Withdrawn{g}"] = {
             "aggregate": agg,
@@ -82,7 +90,11 @@ def synthetic_model(elements: int) -> dict[str, Any]:
         model["events"][f"Flagged{g}"] = {"aggregate": agg, "fields": {idf: "uuid"}}
         model["projections"][f"Balances{g}"] = {
             "key": idf,
-            "fields": {idf: "uuid", "owner": {"type": "str", "default": ""}, "balance": {"type": "int", "default": 0}},
+            "fields": {
+                idf: "uuid",
+                "owner": {"type": "str", "default": ""},
+                "balance": {"type": "int", "default": 0},
+            },
             "on": {
                 f"Opened{g}": {"upsert": {"owner": "event.owner"}},
                 f"Deposited{g}": {"update": {"balance": "row.balance + event.amount"}},
@@ -93,18 +105,38 @@ def synthetic_model(elements: int) -> dict[str, Any]:
             "on": f"Flagged{g}",
             "issue": [{f"Deposit{g}": {"amount": "1"}}],
         }
-        model["screens"]["Desk"].setdefault("issues", []).extend([f"Open{g}", f"Deposit{g}", f"Withdraw{g}"])
+        model["screens"]["Desk"].setdefault("issues", []).extend(
+            [f"Open{g}", f"Deposit{g}", f"Withdraw{g}"]
+        )
         model["slices"] += [
-            {"name": f"Open account {g}", "screen": "Desk", "command": f"Open{g}", "events": [f"Opened{g}"]},
-            {"name": f"Deposit {g}", "screen": "Desk", "command": f"Deposit{g}", "events": [f"Deposited{g}"]},
-            {"name": f"Withdraw {g}", "screen": "Desk", "command": f"Withdraw{g}", "events": [f"Withdrawn{g}", f"Flagged{g}"]},
+            {
+                "name": f"Open account {g}",
+                "screen": "Desk",
+                "command": f"Open{g}",
+                "events": [f"Opened{g}"],
+            },
+            {
+                "name": f"Deposit {g}",
+                "screen": "Desk",
+                "command": f"Deposit{g}",
+                "events": [f"Deposited{g}"],
+            },
+            {
+                "name": f"Withdraw {g}",
+                "screen": "Desk",
+                "command": f"Withdraw{g}",
+                "events": [f"Withdrawn{g}", f"Flagged{g}"],
+            },
             {"name": f"Balances {g}", "screen": "Desk", "read_model": f"Balances{g}"},
             {"name": f"Review {g}", "automation": f"Review{g}", "command": f"Deposit{g}"},
         ]
         model["scenarios"] += [
             {
                 "name": f"overdraft is limited {g}",
-                "given": [{f"Opened{g}": {idf: "a1", "owner": "Ada"}}, {f"Withdrawn{g}": {idf: "a1", "amount": 900}}],
+                "given": [
+                    {f"Opened{g}": {idf: "a1", "owner": "Ada"}},
+                    {f"Withdrawn{g}": {idf: "a1", "amount": 900}},
+                ],
                 "when": {f"Withdraw{g}": {idf: "a1", "amount": 200}},
                 "then": {"error": "Overdrawn"},
             },
@@ -134,5 +166,13 @@ def synthetic_model_yaml(elements: int) -> str:
 
 def element_count(model: dict[str, Any]) -> int:
     """How many elements a model dict holds (what the benchmark's "1,000 elements" counts)."""
-    sections = ("aggregates", "commands", "events", "projections", "policies", "slices", "scenarios")
+    sections = (
+        "aggregates",
+        "commands",
+        "events",
+        "projections",
+        "policies",
+        "slices",
+        "scenarios",
+    )
     return sum(len(model.get(s, ())) for s in sections)

@@ -41,7 +41,9 @@ def test_validate_clean_model(model_file: Path) -> None:
 
 def test_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
-    path.write_text(mutate("      - Incremented: {note", "      - Incremnted: {note"), encoding="utf-8")
+    path.write_text(
+        mutate("      - Incremented: {note", "      - Incremnted: {note"), encoding="utf-8"
+    )
     code, output = run("validate", str(path))
     assert code == 1
     assert f"{path}:" in output and "WB201" in output and "did you mean 'Incremented'?" in output
@@ -81,7 +83,10 @@ def test_validate_json(model_file: Path, tmp_path: Path) -> None:
 def test_strict_turns_warnings_into_failure(tmp_path: Path) -> None:
     path = tmp_path / "warn.yaml"
     path.write_text(
-        mutate("  Painted:\n    aggregate: Counter", "  Lost:\n    aggregate: Counter\n    fields: {counter_id: uuid}\n  Painted:\n    aggregate: Counter"),
+        mutate(
+            "  Painted:\n    aggregate: Counter",
+            "  Lost:\n    aggregate: Counter\n    fields: {counter_id: uuid}\n  Painted:\n    aggregate: Counter",
+        ),
         encoding="utf-8",
     )
     assert run("validate", str(path))[0] == 0
@@ -104,7 +109,9 @@ def test_every_example_model_validates_strictly() -> None:
 
 def test_fmt_check_and_write(tmp_path: Path) -> None:
     path = tmp_path / "messy.yaml"
-    messy = MINIMAL.replace("name: Counter\n", "name: Counter   \n").replace("workbench: 1\n", "# keep me\nworkbench: 1\n")
+    messy = MINIMAL.replace("name: Counter\n", "name: Counter   \n").replace(
+        "workbench: 1\n", "# keep me\nworkbench: 1\n"
+    )
     path.write_text(messy, encoding="utf-8")
     code, output = run("fmt", "--check", str(path))
     assert code == 1 and "would reformat" in output
@@ -159,9 +166,9 @@ def test_python_dash_m_and_no_traceback(tmp_path: Path) -> None:
 def test_model_schema_validates_every_example_and_the_starter(tmp_path: Path) -> None:
     """Editors use this schema: it must accept every real model, short forms included."""
     import jsonschema
-    from workbench.model.yamlio import read_document
 
     from workbench.model.json_schema import model_json_schema
+    from workbench.model.yamlio import read_document
 
     schema = model_json_schema()
     validator = jsonschema.Draft202012Validator(schema)

@@ -23,7 +23,10 @@ def test_unknown_key_suggests_the_right_one() -> None:
 
 
 def test_unknown_key_in_a_nested_short_form() -> None:
-    text = mutate("        when: \"state.colour != command.colour\"", "        wen: \"state.colour != command.colour\"")
+    text = mutate(
+        '        when: "state.colour != command.colour"',
+        '        wen: "state.colour != command.colour"',
+    )
     diagnostic = only(text, "WB100")
     assert diagnostic.hint == "did you mean 'when'?"
 
@@ -36,7 +39,10 @@ def test_wrong_type_is_reported_with_location() -> None:
 
 
 def test_missing_required_key() -> None:
-    text = mutate("    aggregate: Counter\n    fields: {counter_id: uuid, by: int}", "    fields: {counter_id: uuid, by: int}")
+    text = mutate(
+        "    aggregate: Counter\n    fields: {counter_id: uuid, by: int}",
+        "    fields: {counter_id: uuid, by: int}",
+    )
     diagnostic = only(text, "WB102")
     assert "'aggregate'" in diagnostic.message
 
@@ -68,7 +74,10 @@ def test_short_forms_normalise() -> None:
 
 
 def test_yaml_scalars_in_expression_slots_become_python() -> None:
-    text = mutate("Painted: {upsert: {colour: event.colour}}", "Painted: {upsert: {colour: event.colour}, when: true}")
+    text = mutate(
+        "Painted: {upsert: {colour: event.colour}}",
+        "Painted: {upsert: {colour: event.colour}, when: true}",
+    )
     loaded = load_model_text(text, "m.yaml")
     assert loaded.model is not None
     assert loaded.model.projections["Totals"].on["Painted"].when == "True"

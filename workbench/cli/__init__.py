@@ -12,11 +12,19 @@ import sys
 import click
 
 from workbench import __version__
-from workbench.cli.model_commands import fmt_command, model_schema_command, new_command, validate_command
+from workbench.cli.model_commands import (
+    fmt_command,
+    model_schema_command,
+    new_command,
+    validate_command,
+)
+from workbench.cli.render_commands import docs_command, render_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", "-V", prog_name="workbench", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "--version", "-V", prog_name="workbench", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """Event Workbench: model, validate, dry-run, draw and generate event-driven systems."""
 
@@ -26,6 +34,8 @@ cli.add_command(fmt_command)
 cli.add_command(new_command)
 cli.add_command(model_schema_command)
 cli.add_command(__import__("workbench.cli.run_commands", fromlist=["test_command"]).test_command)
+cli.add_command(render_command)
+cli.add_command(docs_command)
 
 
 def main(argv: list[str] | None = None) -> None:

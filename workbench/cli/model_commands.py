@@ -10,6 +10,7 @@ import click
 
 from workbench.cli.output import echo_diagnostic, echo_json, plural
 from workbench.model.atomic import write_atomic
+from workbench.model.baseline import load_baseline
 from workbench.model.diagnostics import Diagnostic, Severity
 from workbench.model.json_schema import model_json_schema_text
 from workbench.model.loader import LoadedModel, load_model
@@ -51,15 +52,28 @@ def _is_unreadable(loaded: LoadedModel) -> bool:
 
 @click.command("validate")
 @click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the closing count.")
-def validate_command(models: tuple[Path, ...], output_format: str, strict: bool, quiet: bool) -> None:
+@click.option(
+    "--against",
+    metavar="REF",
+    help="Also check that events changed since git revision REF bumped their version (e.g. origin/main).",
+)
+def validate_command(
+    models: tuple[Path, ...], output_format: str, strict: bool, quiet: bool, against: str | None
+) -> None:
     """Check model files and report problems with file:line:column.
 
     Exit 0 when fine, 1 when problems were found, 2 when a file cannot be read as a model.
     """
-    results = [load_model(path) for path in models]
+    results = [_load_with_baseline(path, against) for path in models]
     errors = sum(len(r.diagnostics.errors) for r in results)
     warnings = sum(len(r.diagnostics.warnings) for r in results)
     unreadable = any(_is_unreadable(r) for r in results)
@@ -85,11 +99,23 @@ def validate_command(models: tuple[Path, ...], output_format: str, strict: bool,
         for result in results:
             _print_result(result, quiet=quiet)
         if len(results) > 1 or quiet:
-            click.echo(f"{plural(len(results), 'file')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}")
+            click.echo(
+                f"{plural(len(results), 'file')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+            )
     if unreadable:
         sys.exit(EXIT_BAD_INPUT)
     if errors or (strict and warnings):
         sys.exit(EXIT_PROBLEMS)
+
+
+def _load_with_baseline(path: Path, against: str | None) -> LoadedModel:
+    if against is None:
+        return load_model(path)
+    baseline = load_baseline(path, against)
+    if baseline.problem is not None:
+        click.echo(f"{path}: cannot compare with {against}: {baseline.problem}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    return load_model(path, baseline=baseline.model, baseline_label=baseline.label)
 
 
 def _print_result(result: LoadedModel, *, quiet: bool) -> None:
@@ -99,12 +125,23 @@ def _print_result(result: LoadedModel, *, quiet: bool) -> None:
     if quiet:
         return
     if result.model is None:
-        click.echo(click.style("✗ ", fg="red", bold=True) + f"{result.filename}: not a usable model")
+        click.echo(
+            click.style("✗ ", fg="red", bold=True) + f"{result.filename}: not a usable model"
+        )
         return
-    counts = ", ".join(f"{n} {kind if n != 1 else _SINGULAR[kind]}" for kind, n in model_summary(result.model).items())
+    counts = ", ".join(
+        f"{n} {kind if n != 1 else _SINGULAR[kind]}"
+        for kind, n in model_summary(result.model).items()
+    )
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
-    mark = click.style("✓ ", fg="green", bold=True) if not errors else click.style("✗ ", fg="red", bold=True)
-    click.echo(f"{mark}{result.filename} — {result.model.name}: {counts} ({plural(errors, 'error')}, {plural(warnings, 'warning')})")
+    mark = (
+        click.style("✓ ", fg="green", bold=True)
+        if not errors
+        else click.style("✗ ", fg="red", bold=True)
+    )
+    click.echo(
+        f"{mark}{result.filename} — {result.model.name}: {counts} ({plural(errors, 'error')}, {plural(warnings, 'warning')})"
+    )
 
 
 @click.command("fmt")
@@ -133,7 +170,9 @@ def fmt_command(models: tuple[Path, ...], check: bool) -> None:
             click.echo(f"reformatted {path}")
     unchanged = len(models) - len(changed) - (1 if bad else 0)
     verb = "would be reformatted" if check else "reformatted"
-    click.echo(f"{plural(len(changed), 'file')} {verb}, {plural(max(unchanged, 0), 'file')} already formatted")
+    click.echo(
+        f"{plural(len(changed), 'file')} {verb}, {plural(max(unchanged, 0), 'file')} already formatted"
+    )
     if bad:
         sys.exit(EXIT_BAD_INPUT)
     if check and changed:
@@ -165,7 +204,12 @@ def new_command(path: Path, name: str | None, force: bool) -> None:
 
 
 @click.command("model-schema")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to a file instead of stdout.",
+)
 def model_schema_command(output: Path | None) -> None:
     """Print the JSON Schema of the model format (for editor autocompletion and checks)."""
     text = model_json_schema_text()
@@ -180,4 +224,4 @@ def diagnostics_payload(diagnostics: list[Diagnostic]) -> list[dict[str, Any]]:
     return [d.as_json() for d in diagnostics]
 
 
-__all__ = ["fmt_command", "model_schema_command", "new_command", "validate_command", "Severity"]
+__all__ = ["Severity", "fmt_command", "model_schema_command", "new_command", "validate_command"]

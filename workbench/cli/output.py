@@ -17,7 +17,9 @@ def echo_diagnostic(diagnostic: Diagnostic, source_lines: Sequence[str] | None =
     """Print ``file:line:col: error WB201: message (hint)`` and, when known, the source line with a caret."""
     location = click.style(str(diagnostic.location), bold=True)
     severity = click.style(
-        f"{diagnostic.severity.value} {diagnostic.code}", fg=_SEVERITY_COLOUR[diagnostic.severity], bold=True
+        f"{diagnostic.severity.value} {diagnostic.code}",
+        fg=_SEVERITY_COLOUR[diagnostic.severity],
+        bold=True,
     )
     click.echo(f"{location}: {severity}: {diagnostic.message}")
     line = diagnostic.location.line
@@ -28,7 +30,10 @@ def echo_diagnostic(diagnostic: Diagnostic, source_lines: Sequence[str] | None =
             click.echo(click.style(gutter, dim=True) + text)
             if diagnostic.location.column:
                 caret_at = len(gutter) + diagnostic.location.column - 1
-                click.echo(" " * caret_at + click.style("^", fg=_SEVERITY_COLOUR[diagnostic.severity], bold=True))
+                click.echo(
+                    " " * caret_at
+                    + click.style("^", fg=_SEVERITY_COLOUR[diagnostic.severity], bold=True)
+                )
     if diagnostic.hint:
         click.echo(click.style("      hint: ", fg="cyan") + diagnostic.hint)
 

@@ -26,11 +26,16 @@ _NAMED_SHORT_FORM = {
 
 #: definition name -> extra alternatives accepted in the file (short forms)
 _SHORT_FORMS: dict[str, list[dict[str, Any]]] = {
-    "FieldSpec": [{"type": "string", "description": "short form: the field type, e.g. uuid, int?, list[str]"}],
+    "FieldSpec": [
+        {"type": "string", "description": "short form: the field type, e.g. uuid, int?, list[str]"}
+    ],
     "Invariant": [{"type": "string", "description": "short form: the expression"}],
     "Constant": [{"description": "short form: the value itself"}],
     "Emit": [_NAMED_SHORT_FORM, {"type": "string", "description": "short form: the event name"}],
-    "IssuedCommand": [_NAMED_SHORT_FORM, {"type": "string", "description": "short form: the command name"}],
+    "IssuedCommand": [
+        _NAMED_SHORT_FORM,
+        {"type": "string", "description": "short form: the command name"},
+    ],
     "Step": [_NAMED_SHORT_FORM],
     "StateExpectation": [{"type": "object", "description": "short form: expected state fields"}],
 }
@@ -62,7 +67,11 @@ def _widen_expressions(node: Any) -> None:
         for value in node.values():
             _widen_expressions(value)
         additional = node.get("additionalProperties")
-        if isinstance(additional, dict) and additional.get("type") == "string" and "minLength" not in additional:
+        if (
+            isinstance(additional, dict)
+            and additional.get("type") == "string"
+            and "minLength" not in additional
+        ):
             node["additionalProperties"] = dict(_EXPRESSION)
     elif isinstance(node, list):
         for value in node:
@@ -74,7 +83,12 @@ def _allow_map_forms(definitions: dict[str, Any]) -> None:
     for definition, key in (("Command", "emits"), ("Policy", "issue")):
         properties = definitions.get(definition, {}).get("properties", {})
         if key in properties:
-            properties[key] = {"anyOf": [properties[key], {"type": "object", "additionalProperties": {"type": ["object", "null"]}}]}
+            properties[key] = {
+                "anyOf": [
+                    properties[key],
+                    {"type": "object", "additionalProperties": {"type": ["object", "null"]}},
+                ]
+            }
 
 
 def model_json_schema_text() -> str:

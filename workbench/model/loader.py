@@ -19,7 +19,13 @@ from pydantic_core import ErrorDetails
 
 from workbench.model.diagnostics import Diagnostic, DiagnosticList, Location, Severity, did_you_mean
 from workbench.model.schema import FORMAT_VERSION, Model
-from workbench.model.yamlio import DocumentError, YamlDocument, YamlPath, parse_document, read_document
+from workbench.model.yamlio import (
+    DocumentError,
+    YamlDocument,
+    YamlPath,
+    parse_document,
+    read_document,
+)
 
 
 @dataclass
@@ -42,7 +48,13 @@ class LoadedModel:
         return self.document is not None
 
 
-def load_model(path: str | Path, *, validate: bool = True) -> LoadedModel:
+def load_model(
+    path: str | Path,
+    *,
+    validate: bool = True,
+    baseline: Model | None = None,
+    baseline_label: str = "the baseline",
+) -> LoadedModel:
     """Read, parse and validate a model file; never raises for bad input.
 
     >>> loaded = load_model("models/library.yaml")  # doctest: +SKIP
@@ -54,7 +66,9 @@ def load_model(path: str | Path, *, validate: bool = True) -> LoadedModel:
         document = read_document(path)
     except DocumentError as error:
         return LoadedModel(filename, None, None, DiagnosticList(list(error.diagnostics)))
-    return build_model(document, validate=validate)
+    return build_model(
+        document, validate=validate, baseline=baseline, baseline_label=baseline_label
+    )
 
 
 def load_model_text(text: str, filename: str = "<model>", *, validate: bool = True) -> LoadedModel:
@@ -66,7 +80,13 @@ def load_model_text(text: str, filename: str = "<model>", *, validate: bool = Tr
     return build_model(document, validate=validate)
 
 
-def build_model(document: YamlDocument, *, validate: bool = True) -> LoadedModel:
+def build_model(
+    document: YamlDocument,
+    *,
+    validate: bool = True,
+    baseline: Model | None = None,
+    baseline_label: str = "the baseline",
+) -> LoadedModel:
     """Turn a parsed document into a model, translating schema errors into diagnostics."""
     result = LoadedModel(document.filename, document, None)
     data = document.data
@@ -83,7 +103,9 @@ def build_model(document: YamlDocument, *, validate: bool = True) -> LoadedModel
     if validate:
         from workbench.model.validate import validate_model
 
-        result.diagnostics.extend(validate_model(model, document))
+        result.diagnostics.extend(
+            validate_model(model, document, baseline=baseline, baseline_label=baseline_label)
+        )
     return result
 
 
@@ -133,7 +155,12 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> YamlPath:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part.isdigit() and int(part) in node:
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part.isdigit()
+            and int(part) in node
+        ):
             path.append(int(part))
             node = node[int(part)]
         elif isinstance(node, dict) and not _is_tag(part):
@@ -160,7 +187,8 @@ def _schema_diagnostic(document: YamlDocument, detail: ErrorDetails, path: YamlP
             "WB100",
             f"unknown key '{key}' in {_describe(path[:-1])}",
             document.location(path, key=True),
-            hint=did_you_mean(key, allowed) or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None),
+            hint=did_you_mean(key, allowed)
+            or (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None),
         )
     if kind == "missing":
         key = str(path[-1]) if path else "?"
@@ -171,7 +199,11 @@ def _schema_diagnostic(document: YamlDocument, detail: ErrorDetails, path: YamlP
             document.location(existing, key=True),
         )
     message = _friendly_message(detail)
-    code = "WB101" if kind.endswith("_type") or kind in {"model_type", "dict_type", "list_type", "tuple_type"} else "WB104"
+    code = (
+        "WB101"
+        if kind.endswith("_type") or kind in {"model_type", "dict_type", "list_type", "tuple_type"}
+        else "WB104"
+    )
     return Diagnostic(code, f"{where}: {message}", document.location(path))
 
 
@@ -179,7 +211,11 @@ def _friendly_message(detail: ErrorDetails) -> str:
     kind = detail["type"]
     value = detail.get("input")
     ctx = detail.get("ctx") or {}
-    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__.replace("dict", "a mapping").replace("list", "a list")
+    shown = (
+        repr(value)
+        if not isinstance(value, dict | list)
+        else type(value).__name__.replace("dict", "a mapping").replace("list", "a list")
+    )
     if kind == "string_type":
         return f"expected text, got {shown}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
@@ -195,7 +231,9 @@ def _friendly_message(detail: ErrorDetails) -> str:
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         if "A-Za-z_" in pattern:
-            return f"{shown} is not a valid name: use letters, digits and '_', starting with a letter"
+            return (
+                f"{shown} is not a valid name: use letters, digits and '_', starting with a letter"
+            )
         if "s|m|h|d|w" in pattern:
             return f"{shown} is not a duration: write a number and a unit, e.g. 30m, 24h, 2d"
         return f"{shown} does not match {pattern}"

@@ -121,7 +121,9 @@ class TypeDefinition(Element):
     @model_validator(mode="after")
     def _exactly_one(self) -> TypeDefinition:
         if (self.enum is None) == (self.fields is None):
-            raise ValueError("a type needs exactly one of 'enum' (a list of values) or 'fields' (a record)")
+            raise ValueError(
+                "a type needs exactly one of 'enum' (a list of values) or 'fields' (a record)"
+            )
         if self.enum is not None and not self.enum:
             raise ValueError("an enum needs at least one value")
         return self
@@ -173,7 +175,9 @@ class Invariant(Element):
 class Aggregate(Contextual):
     """A consistency boundary: one event stream per id, state folded from its events."""
 
-    id: str = Field(pattern=NAME_PATTERN, description="the command/event field that names the stream")
+    id: str = Field(
+        pattern=NAME_PATTERN, description="the command/event field that names the stream"
+    )
     id_type: TypeName = "uuid"
     state: Fields = Field(default_factory=dict)
     invariants: tuple[Invariant, ...] = ()
@@ -226,7 +230,11 @@ def _named_short_form(value: Any, name_key: str) -> Any:
         return {name_key: value}
     if isinstance(value, dict) and len(value) == 1 and name_key not in value:
         ((name, fields),) = value.items()
-        if isinstance(name, str) and _NAME_RE.match(name) and (fields is None or isinstance(fields, dict)):
+        if (
+            isinstance(name, str)
+            and _NAME_RE.match(name)
+            and (fields is None or isinstance(fields, dict))
+        ):
             return {name_key: name, "fields": fields or {}}
     return value
 
@@ -291,7 +299,9 @@ class Event(Contextual):
     @model_validator(mode="after")
     def _one_source(self) -> Event:
         if self.aggregate and self.external:
-            raise ValueError("an event belongs to an aggregate or comes from an external system, not both")
+            raise ValueError(
+                "an event belongs to an aggregate or comes from an external system, not both"
+            )
         return self
 
 

@@ -18,9 +18,13 @@ SCHEMA_FILENAME = "workbench-model.schema.json"
 def starter_model_text(name: str, file_name: str = "model.yaml") -> str:
     """The text of a new model called ``name``."""
     folder = template_set("starter")
-    environment = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    environment = SandboxedEnvironment(
+        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
     template = environment.from_string((folder / "model.yaml.j2").read_text(encoding="utf-8"))
-    return template.render(name=_yaml_scalar(name), schema_file=SCHEMA_FILENAME, file_name=file_name)
+    return template.render(
+        name=_yaml_scalar(name), schema_file=SCHEMA_FILENAME, file_name=file_name
+    )
 
 
 def _yaml_scalar(text: str) -> str:
@@ -28,6 +32,10 @@ def _yaml_scalar(text: str) -> str:
     import json
 
     plain = text.replace(" ", "").replace("-", "").replace("_", "")
-    if plain.isalnum() and not text[0].isdigit() and text.lower() not in {"true", "false", "null", "yes", "no"}:
+    if (
+        plain.isalnum()
+        and not text[0].isdigit()
+        and text.lower() not in {"true", "false", "null", "yes", "no"}
+    ):
         return text
     return json.dumps(text, ensure_ascii=False)

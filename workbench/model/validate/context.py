@@ -32,7 +32,9 @@ class ValidationContext:
     document: YamlDocument | None
     filename: str = "<model>"
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    _compiled: dict[tuple[str, frozenset[str]], CompiledExpression | None] = field(default_factory=dict)
+    _compiled: dict[tuple[str, frozenset[str]], CompiledExpression | None] = field(
+        default_factory=dict
+    )
 
     # -- reporting -----------------------------------------------------------
 
@@ -52,7 +54,7 @@ class ValidationContext:
             return 0
         try:
             start, _ = self.document.value_span(path)
-        except Exception:  # noqa: BLE001 - a missing span only costs precision
+        except Exception:
             return 0
         return 1 if self.document.text[start : start + 1] in {"'", '"'} else 0
 
@@ -71,7 +73,9 @@ class ValidationContext:
             Diagnostic(code, message, self.location(path, key=key, offset=offset), severity, hint)
         )
 
-    def warn(self, code: str, message: str, path: YamlPath, *, hint: str | None = None, key: bool = False) -> None:
+    def warn(
+        self, code: str, message: str, path: YamlPath, *, hint: str | None = None, key: bool = False
+    ) -> None:
         self.report(code, message, path, severity=Severity.WARNING, hint=hint, key=key)
 
     # -- types ---------------------------------------------------------------
@@ -131,16 +135,29 @@ class ValidationContext:
         try:
             compiled = compile_expression(source, names)
         except ExpressionError as error:
-            self.report(error.code, f"{what}: {error.message}", path, hint=error.hint, offset=error.offset)
+            self.report(
+                error.code, f"{what}: {error.message}", path, hint=error.hint, offset=error.offset
+            )
             return None
         for problem in check_expression(compiled, scope):
-            self.report(problem.code, f"{what}: {problem.message}", path, hint=problem.hint, offset=problem.offset)
+            self.report(
+                problem.code,
+                f"{what}: {problem.message}",
+                path,
+                hint=problem.hint,
+                offset=problem.offset,
+            )
         if expected is not None:
             self.check_assignable(compiled, scope, expected, path, what)
         return compiled
 
     def check_assignable(
-        self, compiled: CompiledExpression, scope: TypeScope, expected: TypeRef, path: YamlPath, what: str
+        self,
+        compiled: CompiledExpression,
+        scope: TypeScope,
+        expected: TypeRef,
+        path: YamlPath,
+        what: str,
     ) -> None:
         from workbench.model.expressions import infer_type
         from workbench.model.types import is_assignable

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 
 from workbench.model.diagnostics import did_you_mean
 from workbench.model.schema import Fields, Model
-from workbench.model.types import TypeRef, TypeSyntaxError, check_value, named_types, parse_type, valid_dict_key
+from workbench.model.types import (
+    TypeRef,
+    TypeSyntaxError,
+    check_value,
+    named_types,
+    parse_type,
+    valid_dict_key,
+)
 from workbench.model.validate.context import ValidationContext
 from workbench.model.yamlio import YamlPath
 
@@ -44,14 +51,20 @@ def check_fields(ctx: ValidationContext) -> None:
             seen: set[str] = set()
             for index, value in enumerate(definition.enum):
                 if value in seen:
-                    ctx.report("WB205", f"enum '{name}' lists '{value}' twice", ("types", name, "enum", index))
+                    ctx.report(
+                        "WB205",
+                        f"enum '{name}' lists '{value}' twice",
+                        ("types", name, "enum", index),
+                    )
                 seen.add(value)
     for name, constant in model.constants.items():
         if constant.type is None:
             continue
         type_ref = _check_type(ctx, constant.type, ("constants", name, "type"))
         if type_ref is not None:
-            _check_default(ctx, constant.value, type_ref, ("constants", name, "value"), what="value")
+            _check_default(
+                ctx, constant.value, type_ref, ("constants", name, "value"), what="value"
+            )
 
 
 def _check_type(ctx: ValidationContext, text: str, path: YamlPath) -> TypeRef | None:
@@ -79,12 +92,23 @@ def _check_dict_keys(ctx: ValidationContext, type_ref: TypeRef, path: YamlPath) 
         key = type_ref.args[0]
         is_enum = key.kind == "named" and key.name in ctx.enums
         if not (valid_dict_key(key) or is_enum):
-            ctx.report("WB103", f"'{key}' cannot be a map key: use str, int, uuid, date or an enum", path)
+            ctx.report(
+                "WB103", f"'{key}' cannot be a map key: use str, int, uuid, date or an enum", path
+            )
     for arg in type_ref.args:
         _check_dict_keys(ctx, arg, path)
 
 
-def _check_default(ctx: ValidationContext, value: object, type_ref: TypeRef, path: YamlPath, *, what: str = "default") -> None:
-    problem = check_value(value, type_ref, enums=ctx.enums, records=ctx.record_types, placeholders_ok=False)
+def _check_default(
+    ctx: ValidationContext,
+    value: object,
+    type_ref: TypeRef,
+    path: YamlPath,
+    *,
+    what: str = "default",
+) -> None:
+    problem = check_value(
+        value, type_ref, enums=ctx.enums, records=ctx.record_types, placeholders_ok=False
+    )
     if problem:
         ctx.report("WB403", f"{what} {value!r} does not fit type {type_ref}: {problem}", path)

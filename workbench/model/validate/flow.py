@@ -29,7 +29,12 @@ def _check_events_used(ctx: ValidationContext) -> None:
     consumed |= {policy.on for policy in (*model.policies.values(), *model.translations.values())}
     for name, event in model.events.items():
         if event.external is None and name not in emitted and not event.deprecated:
-            ctx.warn("WB601", f"event '{name}' is never emitted by any command", ("events", name), key=True)
+            ctx.warn(
+                "WB601",
+                f"event '{name}' is never emitted by any command",
+                ("events", name),
+                key=True,
+            )
         if name not in consumed:
             ctx.warn(
                 "WB602",
@@ -45,7 +50,9 @@ def _check_commands_issued(ctx: ValidationContext) -> None:
         return
     issued = {c for screen in model.screens.values() for c in screen.issues}
     issued |= {s.command for s in model.slices if s.command}
-    issued |= {i.command for p in (*model.policies.values(), *model.translations.values()) for i in p.issue}
+    issued |= {
+        i.command for p in (*model.policies.values(), *model.translations.values()) for i in p.issue
+    }
     for name in model.commands:
         if name not in issued:
             ctx.warn(
@@ -104,7 +111,9 @@ def _check_policy_cycles(ctx: ValidationContext) -> None:
             for policy_name, policy in reactions:
                 if policy.on == emit.event:
                     for issued in policy.issue:
-                        edges.setdefault(command_name, []).append((emit.event, policy_name, issued.command))
+                        edges.setdefault(command_name, []).append(
+                            (emit.event, policy_name, issued.command)
+                        )
     reported: set[frozenset[str]] = set()
     for start in sorted(edges):
         stack: list[tuple[str, list[str]]] = [(start, [start])]
@@ -119,7 +128,9 @@ def _check_policy_cycles(ctx: ValidationContext) -> None:
                         ctx.warn(
                             "WB605",
                             "policy cycle: " + " → ".join(step),
-                            ("policies", policy_name) if policy_name in model.policies else ("translations", policy_name),
+                            ("policies", policy_name)
+                            if policy_name in model.policies
+                            else ("translations", policy_name),
                             key=True,
                             hint="make sure a rule or condition ends the loop; the simulator stops at its depth limit",
                         )
@@ -141,4 +152,9 @@ def _check_slice_coverage(ctx: ValidationContext) -> None:
     ):
         for name in elements:
             if name not in on_slices:
-                ctx.warn("WB606", f"{section[:-1].replace('policie', 'policy')} '{name}' is on no slice of the blueprint", (section, name), key=True)
+                ctx.warn(
+                    "WB606",
+                    f"{section[:-1].replace('policie', 'policy')} '{name}' is on no slice of the blueprint",
+                    (section, name),
+                    key=True,
+                )

@@ -13,7 +13,15 @@ from workbench.model.diagnostics import did_you_mean
 from workbench.model.validate.context import ValidationContext
 from workbench.model.yamlio import YamlPath
 
-_UNIQUE_SECTIONS = ("aggregates", "types", "commands", "events", "projections", "policies", "translations")
+_UNIQUE_SECTIONS = (
+    "aggregates",
+    "types",
+    "commands",
+    "events",
+    "projections",
+    "policies",
+    "translations",
+)
 
 
 def check_names(ctx: ValidationContext) -> None:
@@ -55,26 +63,66 @@ def check_references(ctx: ValidationContext) -> None:
     """Every reference between elements resolves (aggregates, events, commands, screens...)."""
     model = ctx.model
     contexts = model.contexts
-    for section in ("aggregates", "commands", "events", "projections", "policies", "translations", "externals"):
+    for section in (
+        "aggregates",
+        "commands",
+        "events",
+        "projections",
+        "policies",
+        "translations",
+        "externals",
+    ):
         for name, element in getattr(model, section).items():
-            require(ctx, "WB210", "bounded context", element.context, contexts, (section, name, "context"))
+            require(
+                ctx,
+                "WB210",
+                "bounded context",
+                element.context,
+                contexts,
+                (section, name, "context"),
+            )
     for name, context in contexts.items():
         for index, upstream in enumerate(context.upstream):
-            require(ctx, "WB210", "bounded context", upstream, contexts, ("contexts", name, "upstream", index))
+            require(
+                ctx,
+                "WB210",
+                "bounded context",
+                upstream,
+                contexts,
+                ("contexts", name, "upstream", index),
+            )
 
     for name, screen in model.screens.items():
         require(ctx, "WB208", "role", screen.role, model.roles, ("screens", name, "role"))
         for index, shown in enumerate(screen.shows):
-            require(ctx, "WB203", "read model", shown, model.projections, ("screens", name, "shows", index))
+            require(
+                ctx,
+                "WB203",
+                "read model",
+                shown,
+                model.projections,
+                ("screens", name, "shows", index),
+            )
         for index, issued in enumerate(screen.issues):
-            require(ctx, "WB202", "command", issued, model.commands, ("screens", name, "issues", index))
+            require(
+                ctx, "WB202", "command", issued, model.commands, ("screens", name, "issues", index)
+            )
 
     for name, command in model.commands.items():
-        require(ctx, "WB200", "aggregate", command.aggregate, model.aggregates, ("commands", name, "aggregate"))
+        require(
+            ctx,
+            "WB200",
+            "aggregate",
+            command.aggregate,
+            model.aggregates,
+            ("commands", name, "aggregate"),
+        )
         require(ctx, "WB208", "role", command.role, model.roles, ("commands", name, "role"))
         for index, emit in enumerate(command.emits):
-            path = ("commands", name, "emits", index)
-            if not require(ctx, "WB201", "event", emit.event, model.events, path, context=f"command '{name}'"):
+            path: YamlPath = ("commands", name, "emits", index)
+            if not require(
+                ctx, "WB201", "event", emit.event, model.events, path, context=f"command '{name}'"
+            ):
                 continue
             owner = model.events[emit.event].aggregate
             if owner != command.aggregate:
@@ -96,12 +144,29 @@ def check_references(ctx: ValidationContext) -> None:
                 key=True,
             )
         require(ctx, "WB200", "aggregate", event.aggregate, model.aggregates, (*path, "aggregate"))
-        require(ctx, "WB209", "external system", event.external, model.externals, (*path, "external"))
+        require(
+            ctx, "WB209", "external system", event.external, model.externals, (*path, "external")
+        )
 
     for name, projection in model.projections.items():
-        require(ctx, "WB207", "screen", projection.screen, model.screens, ("projections", name, "screen"))
-        for event in projection.on:
-            require(ctx, "WB201", "event", event, model.events, ("projections", name, "on", event), context=f"projection '{name}'")
+        require(
+            ctx,
+            "WB207",
+            "screen",
+            projection.screen,
+            model.screens,
+            ("projections", name, "screen"),
+        )
+        for event_name in projection.on:
+            require(
+                ctx,
+                "WB201",
+                "event",
+                event_name,
+                model.events,
+                ("projections", name, "on", event_name),
+                context=f"projection '{name}'",
+            )
 
     for section in ("policies", "translations"):
         for name, policy in getattr(model, section).items():
@@ -117,7 +182,9 @@ def check_references(ctx: ValidationContext) -> None:
                     )
             require(ctx, "WB208", "role", policy.role, model.roles, (*path, "role"))
             for index, issued in enumerate(policy.issue):
-                require(ctx, "WB202", "command", issued.command, model.commands, (*path, "issue", index))
+                require(
+                    ctx, "WB202", "command", issued.command, model.commands, (*path, "issue", index)
+                )
 
     _check_slices(ctx)
 
@@ -129,7 +196,11 @@ def _check_slices(ctx: ValidationContext) -> None:
     for index, slice_ in enumerate(model.slices):
         path: YamlPath = ("slices", index)
         if slice_.name in seen:
-            ctx.report("WB205", f"slice name '{slice_.name}' is used twice (first at slice {seen[slice_.name] + 1})", (*path, "name"))
+            ctx.report(
+                "WB205",
+                f"slice name '{slice_.name}' is used twice (first at slice {seen[slice_.name] + 1})",
+                (*path, "name"),
+            )
         seen.setdefault(slice_.name, index)
         checks: Iterable[tuple[str, str | None, Collection[str]]] = (
             ("screen", slice_.screen, model.screens),
@@ -150,10 +221,20 @@ def _check_slices(ctx: ValidationContext) -> None:
                 )
         for i, event in enumerate(slice_.events):
             if event not in model.events:
-                ctx.report("WB600", f"slice '{slice_.name}' names unknown event '{event}'", (*path, "events", i), hint=did_you_mean(event, model.events))
+                ctx.report(
+                    "WB600",
+                    f"slice '{slice_.name}' names unknown event '{event}'",
+                    (*path, "events", i),
+                    hint=did_you_mean(event, model.events),
+                )
         for i, scenario in enumerate(slice_.scenarios):
             if scenario not in scenario_names:
-                ctx.report("WB600", f"slice '{slice_.name}' names unknown scenario '{scenario}'", (*path, "scenarios", i), hint=did_you_mean(scenario, scenario_names))
+                ctx.report(
+                    "WB600",
+                    f"slice '{slice_.name}' names unknown scenario '{scenario}'",
+                    (*path, "scenarios", i),
+                    hint=did_you_mean(scenario, scenario_names),
+                )
         if slice_.command and slice_.command in model.commands:
             emitted = {e.event for e in model.commands[slice_.command].emits}
             for i, event in enumerate(slice_.events):

@@ -54,7 +54,7 @@ def _check_projection(ctx: ValidationContext, name: str, projection: Projection)
                         f"event '{event_name}' has no field '{key}' to find the row of '{name}' by",
                         handler_path,
                         key=True,
-                        hint=f"give the handler a key expression, e.g. 'key: event.<field>'",
+                        hint="give the handler a key expression, e.g. 'key: event.<field>'",
                     )
         else:
             keys = (handler.key,) if isinstance(handler.key, str) else handler.key
@@ -65,8 +65,16 @@ def _check_projection(ctx: ValidationContext, name: str, projection: Projection)
                     (*handler_path, "key"),
                 )
             for index, key_source in enumerate(keys):
-                key_path = (*handler_path, "key") if isinstance(handler.key, str) else (*handler_path, "key", index)
-                expected = row_types.get(projection.key_fields[index]) if index < len(projection.key_fields) else None
+                key_path = (
+                    (*handler_path, "key")
+                    if isinstance(handler.key, str)
+                    else (*handler_path, "key", index)
+                )
+                expected = (
+                    row_types.get(projection.key_fields[index])
+                    if index < len(projection.key_fields)
+                    else None
+                )
                 ctx.expression(key_source, key_path, key_scope, expected=expected, what="row key")
         if handler.when is not None:
             ctx.expression(handler.when, (*handler_path, "when"), scope, what="handler condition")
@@ -81,7 +89,13 @@ def _check_projection(ctx: ValidationContext, name: str, projection: Projection)
                     hint=did_you_mean(field_name, row_types),
                 )
                 continue
-            ctx.expression(source_text, target_path, scope, expected=row_types[field_name], what=f"field '{field_name}'")
+            ctx.expression(
+                source_text,
+                target_path,
+                scope,
+                expected=row_types[field_name],
+                what=f"field '{field_name}'",
+            )
 
 
 def _check_policy(ctx: ValidationContext, path: YamlPath, name: str, policy: Policy) -> None:
@@ -94,7 +108,9 @@ def _check_policy(ctx: ValidationContext, path: YamlPath, name: str, policy: Pol
         issue_path = (*path, "issue", index)
         issue_scope = scope
         if issued.for_each is not None:
-            compiled = ctx.expression(issued.for_each, (*issue_path, "for_each"), scope, what="for_each")
+            compiled = ctx.expression(
+                issued.for_each, (*issue_path, "for_each"), scope, what="for_each"
+            )
             item = loop_variable_type(infer_type(compiled, scope)) if compiled else ANY
             issue_scope = ctx.scope({"event": event_types, issued.as_: item})
         if issued.when is not None:

@@ -48,10 +48,14 @@ def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) 
     model = ctx.model
     for index, item in enumerate(scenario.given):
         if isinstance(item, Step):
-            _check_step(ctx, item, (*path, "given", index), allowed=("event", "command"), placed=True)
+            _check_step(
+                ctx, item, (*path, "given", index), allowed=("event", "command"), placed=True
+            )
     when_kind = None
     if scenario.when is not None:
-        when_kind = _check_step(ctx, scenario.when, (*path, "when"), allowed=("command", "event"), placed=True)
+        when_kind = _check_step(
+            ctx, scenario.when, (*path, "when"), allowed=("command", "event"), placed=True
+        )
     then = scenario.then
     then_path = (*path, "then")
 
@@ -73,8 +77,19 @@ def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) 
     elif when_kind == "command":
         assert scenario.when is not None
         command_name = scenario.when.message
-        if then.events is None and then.error is None and not then.nothing and then.state is None and then.read_models is None:
-            ctx.report("WB500", f"scenario '{scenario.name}' runs a command: 'then' needs events, error or nothing", then_path, key=True)
+        if (
+            then.events is None
+            and then.error is None
+            and not then.nothing
+            and then.state is None
+            and then.read_models is None
+        ):
+            ctx.report(
+                "WB500",
+                f"scenario '{scenario.name}' runs a command: 'then' needs events, error or nothing",
+                then_path,
+                key=True,
+            )
         if then.error is not None:
             known = command_errors(ctx, command_name)
             if then.error not in known:
@@ -82,27 +97,55 @@ def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) 
                     "WB503",
                     f"command '{command_name}' cannot fail with '{then.error}'",
                     (*then_path, "error"),
-                    hint=did_you_mean(then.error, known) or (f"it can fail with: {', '.join(sorted(known))}" if known else "it has no rules"),
+                    hint=did_you_mean(then.error, known)
+                    or (
+                        f"it can fail with: {', '.join(sorted(known))}"
+                        if known
+                        else "it has no rules"
+                    ),
                 )
         emitted = {emit.event for emit in model.commands[command_name].emits}
         for index, step in enumerate(then.events or ()):
             step_path = (*then_path, "events", index)
-            if _check_step(ctx, step, step_path, allowed=("event",)) and step.message not in emitted:
+            if (
+                _check_step(ctx, step, step_path, allowed=("event",))
+                and step.message not in emitted
+            ):
                 ctx.report(
                     "WB500",
                     f"command '{command_name}' never emits '{step.message}'",
                     step_path,
-                    hint=f"it emits: {', '.join(sorted(emitted))}" if emitted else "it emits nothing",
+                    hint=f"it emits: {', '.join(sorted(emitted))}"
+                    if emitted
+                    else "it emits nothing",
                 )
         if then.commands is not None:
-            ctx.report("WB500", "issued commands are expected after an event ('when' an event), not after a command", (*then_path, "commands"), key=True)
+            ctx.report(
+                "WB500",
+                "issued commands are expected after an event ('when' an event), not after a command",
+                (*then_path, "commands"),
+                key=True,
+            )
     elif when_kind == "event":
         assert scenario.when is not None
-        reacting = [n for n, p in {**model.policies, **model.translations}.items() if p.on == scenario.when.message]
+        reacting = [
+            n
+            for n, p in {**model.policies, **model.translations}.items()
+            if p.on == scenario.when.message
+        ]
         if not reacting and then.read_models is None:
-            ctx.report("WB500", f"no policy or translation reacts to '{scenario.when.message}'", (*path, "when"))
+            ctx.report(
+                "WB500",
+                f"no policy or translation reacts to '{scenario.when.message}'",
+                (*path, "when"),
+            )
         if then.events is not None or then.error is not None:
-            ctx.report("WB500", "'when' an event expects issued 'commands' (or read_models), not events or an error", then_path, key=True)
+            ctx.report(
+                "WB500",
+                "'when' an event expects issued 'commands' (or read_models), not events or an error",
+                then_path,
+                key=True,
+            )
         for index, step in enumerate(then.commands or ()):
             _check_step(ctx, step, (*then_path, "commands", index), allowed=("command",))
 
@@ -112,15 +155,28 @@ def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) 
         rm_path = (*then_path, "read_models", projection_name)
         projection = model.projections.get(projection_name)
         if projection is None:
-            ctx.report("WB203", f"unknown read model '{projection_name}'", rm_path, key=True, hint=did_you_mean(projection_name, model.projections))
+            ctx.report(
+                "WB203",
+                f"unknown read model '{projection_name}'",
+                rm_path,
+                key=True,
+                hint=did_you_mean(projection_name, model.projections),
+            )
             continue
         types = ctx.field_types(projection.fields)
         for row_index, row in enumerate(rows):
-            _check_values(ctx, row, types, (*rm_path, row_index), owner=f"read model '{projection_name}'")
+            _check_values(
+                ctx, row, types, (*rm_path, row_index), owner=f"read model '{projection_name}'"
+            )
 
 
 def _check_step(
-    ctx: ValidationContext, step: Step, path: YamlPath, *, allowed: tuple[str, ...], placed: bool = False
+    ctx: ValidationContext,
+    step: Step,
+    path: YamlPath,
+    *,
+    allowed: tuple[str, ...],
+    placed: bool = False,
 ) -> str | None:
     """Check a step's name and literal values; return its kind ("command"/"event") when known.
 
@@ -137,13 +193,19 @@ def _check_step(
         what = " or ".join(allowed)
         ctx.report(
             "WB201" if allowed == ("event",) else "WB202" if allowed == ("command",) else "WB500",
-            f"unknown {what} '{step.message}'" if kind is None else f"'{step.message}' is a {kind}; a {what} is expected here",
+            f"unknown {what} '{step.message}'"
+            if kind is None
+            else f"'{step.message}' is a {kind}; a {what} is expected here",
             path,
             key=True,
             hint=did_you_mean(step.message, candidates),
         )
         return None
-    fields = model.commands[step.message].fields if kind == "command" else model.events[step.message].fields
+    fields = (
+        model.commands[step.message].fields
+        if kind == "command"
+        else model.events[step.message].fields
+    )
     _check_values(ctx, step.fields, ctx.field_types(fields), path, owner=f"{kind} '{step.message}'")
     if kind == "event":
         event = model.events[step.message]
@@ -158,12 +220,31 @@ def _check_step(
     return kind
 
 
-def _check_values(ctx: ValidationContext, values: Mapping[str, Any], types: Mapping[str, TypeRef], path: YamlPath, *, owner: str) -> None:
+def _check_values(
+    ctx: ValidationContext,
+    values: Mapping[str, Any],
+    types: Mapping[str, TypeRef],
+    path: YamlPath,
+    *,
+    owner: str,
+) -> None:
     for field_name, value in values.items():
         if field_name not in types:
-            ctx.report("WB502", f"{owner} has no field '{field_name}'", (*path, field_name), key=True, hint=did_you_mean(field_name, types))
+            ctx.report(
+                "WB502",
+                f"{owner} has no field '{field_name}'",
+                (*path, field_name),
+                key=True,
+                hint=did_you_mean(field_name, types),
+            )
             continue
-        problem = check_value(value, types[field_name], enums=ctx.enums, records=ctx.record_types, placeholders_ok=True)
+        problem = check_value(
+            value,
+            types[field_name],
+            enums=ctx.enums,
+            records=ctx.record_types,
+            placeholders_ok=True,
+        )
         if problem:
             ctx.report("WB501", f"{owner} field '{field_name}': {problem}", (*path, field_name))
 
@@ -173,13 +254,33 @@ def _check_state(ctx: ValidationContext, scenario: Scenario, then_path: YamlPath
     state = scenario.then.state
     assert state is not None
     aggregate_name = state.aggregate
-    if aggregate_name is None and scenario.when is not None and scenario.when.message in model.commands:
+    if (
+        aggregate_name is None
+        and scenario.when is not None
+        and scenario.when.message in model.commands
+    ):
         aggregate_name = model.commands[scenario.when.message].aggregate
     if aggregate_name is None:
-        ctx.report("WB500", "'then.state' needs 'aggregate' and 'id' when the scenario has no command", (*then_path, "state"), key=True)
+        ctx.report(
+            "WB500",
+            "'then.state' needs 'aggregate' and 'id' when the scenario has no command",
+            (*then_path, "state"),
+            key=True,
+        )
         return
     aggregate = model.aggregates.get(aggregate_name)
     if aggregate is None:
-        ctx.report("WB200", f"unknown aggregate '{aggregate_name}'", (*then_path, "state", "aggregate"), hint=did_you_mean(aggregate_name, model.aggregates))
+        ctx.report(
+            "WB200",
+            f"unknown aggregate '{aggregate_name}'",
+            (*then_path, "state", "aggregate"),
+            hint=did_you_mean(aggregate_name, model.aggregates),
+        )
         return
-    _check_values(ctx, state.fields, ctx.field_types(aggregate.state), (*then_path, "state", "fields"), owner=f"state of '{aggregate_name}'")
+    _check_values(
+        ctx,
+        state.fields,
+        ctx.field_types(aggregate.state),
+        (*then_path, "state", "fields"),
+        owner=f"state of '{aggregate_name}'",
+    )

@@ -47,9 +47,19 @@ def loop_variable_type(collection: TypeRef) -> TypeRef:
 def _check_aggregate(ctx: ValidationContext, name: str, aggregate: Aggregate) -> None:
     scope = ctx.scope({"state": state_types(ctx, name)})
     for index, invariant in enumerate(aggregate.invariants):
-        ctx.expression(invariant.check, ("aggregates", name, "invariants", index, "check"), scope, what="invariant")
+        ctx.expression(
+            invariant.check,
+            ("aggregates", name, "invariants", index, "check"),
+            scope,
+            what="invariant",
+        )
     if not ctx.model.commands_of(name) and not ctx.model.events_of(name):
-        ctx.warn("WB606", f"aggregate '{name}' has no commands and no events", ("aggregates", name), key=True)
+        ctx.warn(
+            "WB606",
+            f"aggregate '{name}' has no commands and no events",
+            ("aggregates", name),
+            key=True,
+        )
 
 
 def _check_command(ctx: ValidationContext, name: str, command: Command) -> None:
@@ -76,12 +86,16 @@ def _check_command(ctx: ValidationContext, name: str, command: Command) -> None:
     state = state_types(ctx, command.aggregate)
     base_scope = ctx.scope({"command": command_types, "state": state})
     for index, rule in enumerate(command.rules):
-        ctx.expression(rule.require, (*path, "rules", index, "require"), base_scope, what=f"rule {index + 1}")
+        ctx.expression(
+            rule.require, (*path, "rules", index, "require"), base_scope, what=f"rule {index + 1}"
+        )
     for index, emit in enumerate(command.emits):
         emit_path = (*path, "emits", index)
         scope = base_scope
         if emit.for_each is not None:
-            compiled = ctx.expression(emit.for_each, (*emit_path, "for_each"), base_scope, what="for_each")
+            compiled = ctx.expression(
+                emit.for_each, (*emit_path, "for_each"), base_scope, what="for_each"
+            )
             item = loop_variable_type(infer_type(compiled, base_scope)) if compiled else ANY
             scope = ctx.scope({"command": command_types, "state": state, emit.as_: item})
         if emit.when is not None:
@@ -129,7 +143,13 @@ def _check_assignments(
                 hint=did_you_mean(field_name, targets),
             )
             continue
-        ctx.expression(source_text, (*path, field_name), scope, expected=targets[field_name], what=f"field '{field_name}'")
+        ctx.expression(
+            source_text,
+            (*path, field_name),
+            scope,
+            expected=targets[field_name],
+            what=f"field '{field_name}'",
+        )
     missing = [
         f
         for f, t in targets.items()
@@ -143,7 +163,11 @@ def _check_assignments(
             hint=f"set them with expressions, or add fields of the same name to {source}",
         )
     for field_name, target in targets.items():
-        if field_name not in assignments and field_name in by_name and not is_assignable(by_name[field_name], target):
+        if (
+            field_name not in assignments
+            and field_name in by_name
+            and not is_assignable(by_name[field_name], target)
+        ):
             ctx.report(
                 "WB305",
                 f"{owner} field '{field_name}' is {target}, but {source} has {by_name[field_name]} under that name",
@@ -167,7 +191,12 @@ def _check_event(ctx: ValidationContext, name: str, event: Event) -> None:
     scope = ctx.scope({"state": state, "event": event_types})
     for target, source_text in event.evolve.items():
         if event.aggregate is None:
-            ctx.report("WB402", f"event '{name}' has no aggregate, so it has no state to evolve", (*path, "evolve"), key=True)
+            ctx.report(
+                "WB402",
+                f"event '{name}' has no aggregate, so it has no state to evolve",
+                (*path, "evolve"),
+                key=True,
+            )
             break
         if target not in state:
             ctx.report(
@@ -178,7 +207,13 @@ def _check_event(ctx: ValidationContext, name: str, event: Event) -> None:
                 hint=did_you_mean(target, state),
             )
             continue
-        ctx.expression(source_text, (*path, "evolve", target), scope, expected=state[target], what=f"evolve '{target}'")
+        ctx.expression(
+            source_text,
+            (*path, "evolve", target),
+            scope,
+            expected=state[target],
+            what=f"evolve '{target}'",
+        )
     _check_history(ctx, name, event, path)
 
 
@@ -205,16 +240,27 @@ def _check_history(ctx: ValidationContext, name: str, event: Event, path: YamlPa
         return
     for version in versions:
         step = event.history[version]
-        newer: Fields = event.history[version + 1].fields if version + 1 in event.history else event.fields
+        newer: Fields = (
+            event.history[version + 1].fields if version + 1 in event.history else event.fields
+        )
         step_path = (*path, "history", version)
         old_types = ctx.field_types(step.fields)
         new_types = ctx.field_types(newer)
         scope = ctx.scope({"event": old_types})
         for old, new in step.rename.items():
             if old not in old_types:
-                ctx.report("WB407", f"rename in version {version} of '{name}': no field '{old}' to rename", (*step_path, "rename", old), key=True)
+                ctx.report(
+                    "WB407",
+                    f"rename in version {version} of '{name}': no field '{old}' to rename",
+                    (*step_path, "rename", old),
+                    key=True,
+                )
             if new not in new_types:
-                ctx.report("WB407", f"rename in version {version} of '{name}': version {version + 1} has no field '{new}'", (*step_path, "rename", old))
+                ctx.report(
+                    "WB407",
+                    f"rename in version {version} of '{name}': version {version + 1} has no field '{new}'",
+                    (*step_path, "rename", old),
+                )
         renamed_to = {new: old for old, new in step.rename.items()}
         for target, source_text in step.upcast.items():
             if target not in new_types:
@@ -226,7 +272,13 @@ def _check_history(ctx: ValidationContext, name: str, event: Event, path: YamlPa
                     hint=did_you_mean(target, new_types),
                 )
                 continue
-            ctx.expression(source_text, (*step_path, "upcast", target), scope, expected=new_types[target], what=f"upcast '{target}'")
+            ctx.expression(
+                source_text,
+                (*step_path, "upcast", target),
+                scope,
+                expected=new_types[target],
+                what=f"upcast '{target}'",
+            )
         for field_name, new_type in new_types.items():
             if field_name in step.upcast:
                 continue
