@@ -149,26 +149,28 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> YamlPath:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        elif (
-            isinstance(node, dict)
-            and isinstance(part, str)
-            and part.isdigit()
-            and int(part) in node
-        ):
-            path.append(int(part))
-            node = node[int(part)]
+        step = _child(node, part)
+        if step is not None:
+            path.append(step[0])
+            node = step[1]
         elif isinstance(node, dict) and not _is_tag(part):
             # a key that is missing from the data (e.g. a required key): name the parent
             path.append(part)
             node = None
         # else: a union tag or validator name; skip it
     return tuple(path)
+
+
+def _child(node: Any, part: int | str) -> tuple[int | str, Any] | None:
+    """The key and value of ``part`` inside ``node``, if the document has it there."""
+    if isinstance(node, dict):
+        if part in node:
+            return part, node[part]
+        if isinstance(part, str) and part.isdigit() and int(part) in node:
+            return int(part), node[int(part)]  # pydantic spells int keys (versions) as text
+    elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return part, node[part]
+    return None
 
 
 def _is_tag(part: int | str) -> bool:
