@@ -1,0 +1,263 @@
+"""How fast does the event store append, next to what SQLite itself allows?
+
+Rows, all measured in the same run, on the same machine and disk, with the same events:
+
+* ``raw sqlite3``: the practical limit. Plain ``sqlite3`` inserts of the same rows with
+  the same transaction shape, the JSON encoding of each event's data included (any
+  store must produce that text); versions and positions come from Python dicts, with
+  no reads, no checks and nothing built for the caller.
+* ``EventStore``: :meth:`workbench.store.EventStore.append`, one call per command,
+  with its version check, position assignment and returned records.
+* ``eventsourcing``: the ``eventsourcing`` library's SQLite persistence
+  (``PERSISTENCE_MODULE=eventsourcing.sqlite``, ``SQLITE_DBNAME=<file>``), a
+  ``BankAccount`` aggregate (opened, then deposits), one ``save`` per command.
+  The library has no setting for ``synchronous``: its connections keep SQLite's
+  default, which is FULL (the row says what ``PRAGMA synchronous`` reported). The
+  ``NORMAL`` rows patch its connection factory to run ``PRAGMA synchronous=NORMAL``,
+  for comparison only.
+
+Transaction shapes: ``command`` commits once per command of ``K`` events;
+``batched`` commits once per ``BATCH`` commands (``EventStore.transaction()``, one
+``executemany`` per command for raw, ``save(*aggregates)`` for eventsourcing).
+
+Run ``python benchmarks/bench_store.py [--quick]``; :func:`run` returns the rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+_ROOT = Path(__file__).resolve().parents[1]
+if str(_ROOT) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(_ROOT))
+
+from eventsourcing.application import Application  # noqa: E402
+from eventsourcing.domain import Aggregate, event  # noqa: E402
+from eventsourcing.sqlite import SQLiteConnectionPool  # noqa: E402
+
+from workbench.store import EventStore, NewEvent, encode  # noqa: E402
+from workbench.store.inspect import format_rows  # noqa: E402
+
+K = 5  # events per command
+BATCH = 100  # commands per transaction in the batched shape
+STREAMS = 100
+REPEAT = 3  # best of, to damp noise
+
+Command = tuple[str, list[NewEvent]]
+
+
+class BankAccount(Aggregate):
+    """The eventsourcing side of the workload: opened once, then deposits."""
+
+    @event("Opened")
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.balance = 0
+
+    @event("Deposited")
+    def deposit(self, amount: int) -> None:
+        self.balance += amount
+
+
+def make_commands(n_commands: int) -> list[Command]:
+    """The workload: commands round-robin over ``STREAMS`` accounts, ``K`` events each."""
+    commands: list[Command] = []
+    for i in range(n_commands):
+        stream = f"account-{i % STREAMS}"
+        events = [
+            NewEvent(
+                type="Opened" if i < STREAMS and j == 0 else "Deposited",
+                data={"account": stream, "amount": 100 + j, "note": "paycheck", "n": i},
+                event_id=f"ev-{i}-{j}",
+                correlation_id=f"cmd-{i}",
+                causation_id=f"cmd-{i}",
+                recorded_at="2024-01-01T00:00:00.000000+00:00",
+            )
+            for j in range(K)
+        ]
+        commands.append((stream, events))
+    return commands
+
+
+def _fresh(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{path}{suffix}")
+
+
+def bench_raw(path: Path, sync: str, commands: list[Command], batch: int) -> float:
+    """Plain sqlite3, same table and indexes as the store, same transaction shape."""
+    _fresh(path)
+    EventStore.open(path, synchronous="OFF").close()  # same schema and indexes
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"PRAGMA synchronous = {sync}")
+    insert = (
+        "INSERT INTO events (stream_id, version, type, schema_version, data, event_id, "
+        "causation_id, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    versions: dict[str, int] = {}
+    start = time.perf_counter()
+    for i, (stream, events) in enumerate(commands):
+        if i % batch == 0:
+            conn.execute("BEGIN IMMEDIATE")
+        v = versions.get(stream, 0)
+        conn.executemany(
+            insert,
+            [
+                (
+                    stream,
+                    v + n,
+                    e.type,
+                    e.schema_version,
+                    encode(e.data),
+                    e.event_id,
+                    e.causation_id,
+                    e.correlation_id,
+                    e.recorded_at,
+                )
+                for n, e in enumerate(events, 1)
+            ],
+        )
+        versions[stream] = v + len(events)
+        if i % batch == batch - 1 or i == len(commands) - 1:
+            conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def bench_store(path: Path, sync: str, commands: list[Command], batch: int) -> float:
+    """EventStore.append with expected versions, one call per command."""
+    _fresh(path)
+    store = EventStore.open(path, synchronous=sync)  # type: ignore[arg-type]
+    versions: dict[str, int] = {}
+    start = time.perf_counter()
+    if batch == 1:
+        for stream, events in commands:
+            recorded = store.append(stream, events, versions.get(stream, 0))
+            versions[stream] = recorded[-1].version
+    else:
+        for b in range(0, len(commands), batch):
+            with store.transaction():
+                for stream, events in commands[b : b + batch]:
+                    recorded = store.append(stream, events, versions.get(stream, 0))
+                    versions[stream] = recorded[-1].version
+    elapsed = time.perf_counter() - start
+    store.close()
+    return elapsed
+
+
+@contextlib.contextmanager
+def _eventsourcing_synchronous(level: str | None) -> Iterator[None]:
+    """Make new eventsourcing SQLite connections use ``level`` (None: leave the default)."""
+    if level is None:
+        yield
+        return
+    original = SQLiteConnectionPool._create_connection
+
+    def create(self: SQLiteConnectionPool) -> Any:
+        connection = original(self)
+        connection._sqlite_conn.execute(f"PRAGMA synchronous = {level}")
+        return connection
+
+    SQLiteConnectionPool._create_connection = create  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SQLiteConnectionPool._create_connection = original  # type: ignore[method-assign]
+
+
+def bench_eventsourcing(
+    path: Path, sync: str, commands: list[Command], batch: int
+) -> tuple[float, str]:
+    """The eventsourcing library: BankAccount aggregates, one save per command."""
+    _fresh(path)
+    patch = None if sync == "FULL" else sync
+    with _eventsourcing_synchronous(patch):
+        app: Application[Any] = Application(
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        )
+        datastore = app.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute("PRAGMA synchronous")
+            level = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[cursor.fetchone()[0]]
+        accounts: dict[str, BankAccount] = {}
+        pending: dict[str, BankAccount] = {}
+        start = time.perf_counter()
+        for i, (stream, events) in enumerate(commands):
+            account = accounts.get(stream)
+            todo = len(events)
+            if account is None:
+                account = accounts[stream] = BankAccount(owner=stream)
+                todo -= 1
+            for j in range(todo):
+                account.deposit(100 + j)
+            pending[stream] = account
+            if i % batch == batch - 1 or i == len(commands) - 1:
+                app.save(*pending.values())
+                pending.clear()
+        elapsed = time.perf_counter() - start
+        app.close()
+    return elapsed, level
+
+
+def _best_of_interleaved(*runs: Callable[[], float]) -> list[float]:
+    """Best time of each run over ``REPEAT`` rounds, alternating so drift hits all alike."""
+    best = [float("inf")] * len(runs)
+    for _ in range(REPEAT):
+        for i, fn in enumerate(runs):
+            best[i] = min(best[i], fn())
+    return best
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Measure every implementation at NORMAL and FULL, per command and batched."""
+    n_commands = 1_000 if quick else 10_000
+    n_full_commands = 200 if quick else 2_000  # FULL per command pays one fsync each
+    rows: list[dict[str, Any]] = []
+    tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))
+    try:
+        path = tmp / "bench.db"
+        for sync in ("NORMAL", "FULL"):
+            for shape, batch in (("command", 1), ("batched", BATCH)):
+                count = n_full_commands if (sync, shape) == ("FULL", "command") else n_commands
+                commands = make_commands(count)
+                n_events = count * K
+                raw, ours = _best_of_interleaved(
+                    partial(bench_raw, path, sync, commands, batch),
+                    partial(bench_store, path, sync, commands, batch),
+                )
+                es_time, es_level = bench_eventsourcing(path, sync, commands, batch)
+                for impl, seconds, level in (
+                    ("raw sqlite3", raw, sync),
+                    ("EventStore", ours, sync),
+                    ("eventsourcing", es_time, es_level + ("" if sync == "FULL" else " (patched)")),
+                ):
+                    rows.append(
+                        {
+                            "sync": level,
+                            "shape": f"{shape} (k={K}" + (f", {batch}/tx)" if batch > 1 else ")"),
+                            "impl": impl,
+                            "events": n_events,
+                            "seconds": round(seconds, 4),
+                            "events_per_s": round(n_events / seconds),
+                            "vs_raw": round(raw / seconds, 2),
+                        }
+                    )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+if __name__ == "__main__":
+    print(format_rows(run(quick="--quick" in sys.argv[1:]), "table"))

@@ -1,0 +1,878 @@
+"""The event store: one SQLite file holding the event log and everything around it.
+
+Why SQLite: a dry run must leave a single file a user can copy, diff, query with SQL or
+open in Datasette, with no server to start. Why this shape: as in the ``eventsourcing``
+library, persistence hides behind a small interface (:meth:`EventStore.append`,
+:meth:`~EventStore.read_stream`, :meth:`~EventStore.read_all`) that deals in small frozen
+records (:class:`NewEvent` in, :class:`RecordedEvent` out).
+
+A session, by example::
+
+    >>> store = EventStore.open(":memory:", clock=lambda: "2024-01-01T00:00:00+00:00")
+    >>> ev = NewEvent(type="BookAdded", data={"title": "Dune"}, event_id="e1",
+    ...               recorded_at="2024-01-01T00:00:00+00:00")
+    >>> [(e.position, e.version) for e in store.append("book-1", [ev], expected_version=0)]
+    [(1, 1)]
+    >>> store.append("book-1", [ev], expected_version=0)
+    Traceback (most recent call last):
+    ...
+    workbench.store.records.ConcurrencyError: stream 'book-1': expected version 0, actual 1
+    >>> store.read_stream("book-1")[0].data
+    {'title': 'Dune'}
+
+Speed: the append path talks to :mod:`sqlite3` directly with fixed SQL texts (prepared
+once, then served from the connection's statement cache) and ``executemany``;
+sqlite-utils only creates and migrates the schema, and creates projection tables.
+
+Transactions: the connection runs in autocommit mode and the store issues ``BEGIN
+IMMEDIATE`` itself, so the write lock is taken *before* the stream's version is read:
+two processes can never both see version 3 and both write version 4. The loser of a
+race waits up to ``busy_timeout`` for the lock, then reads version 4 and raises
+:class:`ConcurrencyError`. Positions are given out under that same lock, so they are
+committed in increasing order and a consumer paging by position never misses an event.
+
+One :class:`EventStore` is one connection: use it from one thread; open another store
+(on the same file) per thread or process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, get_args
+
+import sqlite_utils
+
+from .codec import decode, encode
+from .projections import CompiledProjection, define, quote
+from .records import (
+    ConcurrencyError,
+    DeadLetter,
+    DuplicateEventError,
+    NewEvent,
+    ProjectionSchemaError,
+    ProjectionTable,
+    RecordedEvent,
+    RunInfo,
+    Snapshot,
+    StoreError,
+    StreamInfo,
+    UnknownProjectionError,
+)
+from .schema import migrate
+
+__all__ = ["Checkpoint", "EventStore", "Synchronous"]
+
+#: How hard each commit tries to reach the disk; see :meth:`EventStore.open`.
+Synchronous = Literal["OFF", "NORMAL", "FULL"]
+
+#: Concurrent writers wait this long for the lock before giving up (milliseconds).
+DEFAULT_BUSY_TIMEOUT_MS = 30_000
+
+_EVENT_COLUMNS = (
+    "position, stream_id, version, type, schema_version, data, event_id, "
+    "causation_id, correlation_id, recorded_at"
+)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_STREAM_VERSION = "SELECT version FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1"
+_HEAD = "SELECT MAX(position) FROM events"
+_READ_STREAM = (
+    f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? ORDER BY version"
+)
+_READ_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?"
+
+#: Columns left out of :meth:`EventStore.dump`: when the file was maintained, not what
+#: it holds (a file upgraded from an old version and a fresh one hold the same data).
+_DUMP_SKIP = {"_migrations": {"applied_at"}, "_projections": {"created_at"}}
+
+
+def utc_now() -> str:
+    """The default clock: the current UTC time as ISO-8601 text."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+
+
+def _enable_wal(conn: sqlite3.Connection, name: str, busy_timeout_ms: int) -> None:
+    """Put the file in WAL mode, waiting for other processes opening it at the same time.
+
+    Switching a new file to WAL needs it to ourselves for a moment, and SQLite reports
+    "database is locked" at once, without its busy handler, while another process is
+    doing the same. So retry within the busy timeout. Once a file is in WAL mode it
+    stays so, and later opens only read the mode.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+    if str(mode).lower() != "wal":
+        raise StoreError(f"cannot put {name} in WAL mode (journal_mode is {mode})")
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """How far a consumer has processed the log: every event up to ``position``."""
+
+    consumer: str
+    position: int
+    updated_at: str
+
+
+def _to_events(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+    return [
+        RecordedEvent(p, s, v, t, sv, decode(d), e, c, r, at)
+        for (p, s, v, t, sv, d, e, c, r, at) in rows
+    ]
+
+
+def _dump_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "x'" + value.hex() + "'"
+    raise TypeError(type(value).__name__)  # pragma: no cover - SQLite has no other types
+
+
+class EventStore:
+    """The event log, snapshots, checkpoints, read models and runs of one SQLite file.
+
+    Create it with :meth:`open`; close it with :meth:`close` or a ``with`` block.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        path: str,
+        synchronous: Synchronous,
+        clock: Callable[[], str],
+    ) -> None:
+        """Wrap an open, migrated connection; use :meth:`open` instead."""
+        self._conn = conn
+        self.path = path
+        self.synchronous = synchronous
+        self._clock = clock
+        self._depth = 0  # nesting of transaction(); 0 = autocommit
+        self._head: int | None = None  # see _forget()
+        self._versions: dict[str, int] = {}
+        self._projections: dict[str, CompiledProjection] = {}
+        self._db: sqlite_utils.Database | None = None
+
+    # -- opening and closing -------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        synchronous: Synchronous = "NORMAL",
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        clock: Callable[[], str] | None = None,
+        create: bool = True,
+    ) -> EventStore:
+        """Open (creating and migrating as needed) the store in the file at ``path``.
+
+        The file is put in WAL mode: readers never block the writer and the writer
+        never blocks readers, so the CLI can inspect a file while a run writes to it.
+        ``synchronous`` is chosen per use:
+
+        * ``"FULL"``: every commit is on disk before :meth:`append` returns, even if
+          the machine loses power. For files that must not lose a committed event.
+        * ``"NORMAL"`` (default, for simulation runs): in WAL mode a commit survives a
+          crash or kill of the process, but the last commits may be lost if the whole
+          machine goes down. Much faster: no disk flush per commit.
+        * ``"OFF"``: no flushes at all; for throwaway benchmark or scratch files only.
+
+        ``busy_timeout_ms`` makes a process wait for another's write lock rather than
+        fail at once. ``clock`` gives the times the store itself records (checkpoint
+        updates, runs, migrations); pass the simulator's clock for reproducible files.
+        ``create=False`` refuses to create a missing file (for inspection commands).
+        ``":memory:"`` gives a private in-memory store, for tests.
+        """
+        if synchronous not in get_args(Synchronous):
+            raise ValueError(
+                f"synchronous must be one of {get_args(Synchronous)}, not {synchronous!r}"
+            )
+        name = str(path)
+        memory = name == ":memory:"
+        if not memory and not create and not Path(name).exists():
+            raise FileNotFoundError(f"no event store at {name}")
+        conn = sqlite3.connect(
+            name,
+            timeout=busy_timeout_ms / 1000,
+            isolation_level=None,  # autocommit: the store says BEGIN and COMMIT itself
+            cached_statements=256,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if not memory:
+                _enable_wal(conn, name, busy_timeout_ms)
+            conn.execute(f"PRAGMA synchronous = {synchronous}")
+            migrate(conn, now=clock or utc_now)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path=name, synchronous=synchronous, clock=clock or utc_now)
+
+    def close(self) -> None:
+        """Close the connection; an unfinished transaction is rolled back."""
+        self._conn.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"EventStore({self.path!r}, synchronous={self.synchronous!r})"
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying connection, for read-only SQL the store has no method for."""
+        return self._conn
+
+    # -- transactions --------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group appends, projection writes and checkpoint updates into one transaction.
+
+        A workload batching commands commits once per batch instead of once per
+        command. Nested use joins the outer transaction (nothing is committed until
+        the outermost block ends) through a savepoint: an exception leaving a block
+        rolls back everything done inside that block, and, if it leaves the outermost
+        block, everything. The write lock is taken at the start (``BEGIN IMMEDIATE``),
+        so versions read inside the block stay true until it ends.
+
+        >>> store = EventStore.open(":memory:")
+        >>> with store.transaction():
+        ...     store.save_checkpoint("c", 0)
+        """
+        conn = self._conn
+        if self._depth == 0:
+            conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._forget()
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._forget()
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        else:
+            savepoint = f"wb_{self._depth}"
+            conn.execute(f"SAVEPOINT {savepoint}")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                self._forget()
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO {savepoint}")
+                    conn.execute(f"RELEASE {savepoint}")
+                raise
+            self._depth -= 1
+            conn.execute(f"RELEASE {savepoint}")
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` block is open."""
+        return self._depth > 0
+
+    # -- the event log -------------------------------------------------------------
+
+    def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+    ) -> list[RecordedEvent]:
+        """Append ``events`` to the stream, all or none; return them as recorded.
+
+        ``expected_version`` is the stream's current version as the caller knows it
+        (``0``: the stream must not exist yet); if the stream has moved on, nothing is
+        written and :class:`ConcurrencyError` tells the actual version. ``None`` skips
+        the check. Versions start at 1 and have no gaps; an ``event_id`` already in the
+        file raises :class:`DuplicateEventError`.
+        """
+        if expected_version is not None and expected_version < 0:
+            raise ValueError(f"expected_version must be >= 0 or None, not {expected_version}")
+        conn = self._conn
+        outer = self._depth == 0
+        written = -1  # head before our insert, once rows may be written: what to undo
+        if outer:
+            conn.execute("BEGIN IMMEDIATE")
+            current = None
+        else:
+            current = self._versions.get(stream_id)
+        try:
+            if current is None:
+                row = conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
+                current = 0 if row is None else row[0]
+            if expected_version is not None and expected_version != current:
+                raise ConcurrencyError(stream_id, expected_version, current)
+            rows = []
+            if events:
+                head = None if outer else self._head
+                if head is None:
+                    (head,) = conn.execute(_HEAD).fetchone()
+                    head = head or 0
+                version = current
+                position = written = head
+                for event in events:
+                    data = event.data
+                    if type(data) is not dict and not isinstance(data, Mapping):
+                        raise TypeError(f"event data must be a mapping, not {type(data).__name__}")
+                    version += 1
+                    position += 1
+                    rows.append(
+                        (
+                            position,
+                            stream_id,
+                            version,
+                            event.type,
+                            event.schema_version,
+                            encode(data),
+                            event.event_id,
+                            event.causation_id,
+                            event.correlation_id,
+                            event.recorded_at,
+                        )
+                    )
+                conn.executemany(_INSERT_EVENT, rows)
+                if not outer:
+                    self._head = position
+                    self._versions[stream_id] = version
+            if outer:
+                conn.execute("COMMIT")
+        except BaseException as exc:
+            if outer:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            elif written >= 0:
+                self._forget()
+                if conn.in_transaction:
+                    # Inside a caller's transaction: undo just this append. We hold the
+                    # write lock and gave out the positions, so the rows after
+                    # ``written`` are exactly the ones this call wrote.
+                    conn.execute("DELETE FROM events WHERE position > ?", (written,))
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise self._integrity_error(exc, stream_id, events, expected_version) from exc
+            raise
+        return [
+            RecordedEvent(p, s, v, t, sv, decode(d), e, c, r, at)
+            for (p, s, v, t, sv, d, e, c, r, at) in rows
+        ]
+
+    def _forget(self) -> None:
+        """Drop what appends inside the open transaction remembered about the log.
+
+        While a transaction holds the write lock only this connection can append,
+        so the head position and the versions of the streams it wrote stay true and
+        need not be read again (a batch of commands saves two queries per append).
+        They are forgotten when the transaction ends or part of it is rolled back.
+        """
+        self._head = None
+        self._versions.clear()
+
+    def _integrity_error(
+        self,
+        exc: sqlite3.IntegrityError,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+    ) -> Exception:
+        """Say which promise a failed insert broke, in the store's own words."""
+        message = str(exc)
+        if "events.event_id" in message:
+            seen: set[str] = set()
+            for event in events:
+                if event.event_id in seen or self._event_id_exists(event.event_id):
+                    return DuplicateEventError(event.event_id)
+                seen.add(event.event_id)
+        if "events.stream_id" in message:  # someone wrote the same version first
+            actual = self.stream_version(stream_id)
+            return ConcurrencyError(
+                stream_id, actual if expected_version is None else expected_version, actual
+            )
+        return exc
+
+    def _event_id_exists(self, event_id: str) -> bool:
+        return (
+            self._conn.execute("SELECT 1 FROM events WHERE event_id = ?", (event_id,)).fetchone()
+            is not None
+        )
+
+    def stream_version(self, stream_id: str) -> int:
+        """The stream's current version: its number of events, 0 if it doesn't exist."""
+        row = self._conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        """The stream's events with ``version >= from_version``, in version order."""
+        return _to_events(self._conn.execute(_READ_STREAM, (stream_id, from_version)).fetchall())
+
+    def read_all(self, from_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """At most ``limit`` events with ``position > from_position``, in position order.
+
+        Page through the log by passing the last position seen::
+
+            >>> store = EventStore.open(":memory:")
+            >>> store.read_all(from_position=0, limit=10)
+            []
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        return _to_events(self._conn.execute(_READ_ALL, (from_position, limit)).fetchall())
+
+    def iter_all(self, from_position: int = 0, page_size: int = 1000) -> Iterator[RecordedEvent]:
+        """Every event after ``from_position``, fetched ``page_size`` at a time.
+
+        Memory stays bounded on long logs; each page is a fresh read, so events
+        appended while iterating are included if they land before the last page.
+        """
+        position = from_position
+        while True:
+            page = self.read_all(position, page_size)
+            yield from page
+            if len(page) < page_size:
+                return
+            position = page[-1].position
+
+    def head_position(self) -> int:
+        """The position of the last event in the file, 0 if there is none."""
+        (head,) = self._conn.execute(_HEAD).fetchone()
+        return int(head or 0)
+
+    def streams(self) -> list[StreamInfo]:
+        """A summary of every stream, ordered by stream id."""
+        rows = self._conn.execute(
+            "SELECT stream_id, MAX(version), COUNT(*), MIN(position), MAX(position), "
+            "json_group_array(DISTINCT type) FROM events GROUP BY stream_id ORDER BY stream_id"
+        ).fetchall()
+        return [
+            StreamInfo(sid, version, count, first, last, tuple(sorted(decode(types))))
+            for sid, version, count, first, last, types in rows
+        ]
+
+    # -- snapshots -----------------------------------------------------------------
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store a snapshot (replacing one of the same stream and version).
+
+        Refused for a version the stream hasn't reached: a snapshot must describe
+        events that exist, or loading it would skip events never written.
+        """
+        with self.transaction():
+            current = self.stream_version(snapshot.stream_id)
+            if not 1 <= snapshot.version <= current:
+                raise ValueError(
+                    f"snapshot of stream {snapshot.stream_id!r} at version {snapshot.version}, "
+                    f"but the stream is at version {current}"
+                )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO snapshots (stream_id, version, state, recorded_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    snapshot.stream_id,
+                    snapshot.version,
+                    encode(snapshot.state),
+                    snapshot.recorded_at,
+                ),
+            )
+
+    def latest_snapshot(self, stream_id: str) -> Snapshot | None:
+        """The stream's snapshot with the highest version, if any (one index probe)."""
+        row = self._conn.execute(
+            "SELECT stream_id, version, state, recorded_at FROM snapshots "
+            "WHERE stream_id = ? ORDER BY version DESC LIMIT 1",
+            (stream_id,),
+        ).fetchone()
+        return None if row is None else Snapshot(row[0], row[1], decode(row[2]), row[3])
+
+    def snapshots(self, stream_id: str | None = None) -> list[Snapshot]:
+        """Every snapshot (of one stream, if given), by stream id then version."""
+        sql = "SELECT stream_id, version, state, recorded_at FROM snapshots"
+        params: tuple[str, ...] = ()
+        if stream_id is not None:
+            sql += " WHERE stream_id = ?"
+            params = (stream_id,)
+        rows = self._conn.execute(sql + " ORDER BY stream_id, version", params).fetchall()
+        return [Snapshot(s, v, decode(state), at) for s, v, state, at in rows]
+
+    # -- checkpoints ---------------------------------------------------------------
+
+    def checkpoint(self, consumer: str) -> int:
+        """The last position ``consumer`` has processed; 0 if it never saved one."""
+        row = self._conn.execute(
+            "SELECT position FROM checkpoints WHERE consumer = ?", (consumer,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def save_checkpoint(
+        self, consumer: str, position: int, *, updated_at: str | None = None
+    ) -> None:
+        """Record that ``consumer`` has processed every event up to ``position``.
+
+        Save it in the same :meth:`transaction` as the consumer's own writes (a
+        projection's rows, say) and the two can never disagree after a crash.
+        """
+        if position < 0:
+            raise ValueError(f"position must be >= 0, not {position}")
+        self._conn.execute(
+            "INSERT INTO checkpoints (consumer, position, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, "
+            "updated_at = excluded.updated_at",
+            (consumer, position, updated_at or self._clock()),
+        )
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every consumer's checkpoint, by consumer name."""
+        rows = self._conn.execute(
+            "SELECT consumer, position, updated_at FROM checkpoints ORDER BY consumer"
+        ).fetchall()
+        return [Checkpoint(*row) for row in rows]
+
+    # -- dead letters --------------------------------------------------------------
+
+    def add_dead_letter(
+        self,
+        consumer: str,
+        position: int,
+        event_id: str,
+        error: str,
+        *,
+        attempts: int = 1,
+        recorded_at: str | None = None,
+    ) -> int:
+        """Park an event ``consumer`` failed on (after ``attempts`` tries); return its id.
+
+        Why park rather than stop: one poison event should not halt a projection;
+        it is kept with its error for inspection and a later :meth:`mark_replayed`.
+        """
+        cursor = self._conn.execute(
+            "INSERT INTO dead_letters (consumer, position, event_id, error, attempts, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (consumer, position, event_id, error, attempts, recorded_at or self._clock()),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def dead_letters(
+        self, consumer: str | None = None, *, pending_only: bool = False
+    ) -> list[DeadLetter]:
+        """Dead letters (of one consumer, if given; not yet replayed, if asked), by id."""
+        clauses, params = [], []
+        if consumer is not None:
+            clauses.append("consumer = ?")
+            params.append(consumer)
+        if pending_only:
+            clauses.append("replayed_at IS NULL")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._conn.execute(
+            "SELECT id, consumer, position, event_id, error, attempts, recorded_at, replayed_at "
+            f"FROM dead_letters{where} ORDER BY id",
+            params,
+        ).fetchall()
+        return [DeadLetter(*row) for row in rows]
+
+    def mark_replayed(self, dead_letter_id: int, *, replayed_at: str | None = None) -> None:
+        """Record that a dead letter was processed after all."""
+        cursor = self._conn.execute(
+            "UPDATE dead_letters SET replayed_at = ? WHERE id = ?",
+            (replayed_at or self._clock(), dead_letter_id),
+        )
+        if cursor.rowcount == 0:
+            raise LookupError(f"no dead letter with id {dead_letter_id}")
+
+    # -- inbox ---------------------------------------------------------------------
+
+    def inbox_seen(self, consumer: str, event_id: str) -> bool:
+        """Whether ``consumer`` already processed the event ``event_id``."""
+        row = self._conn.execute(
+            "SELECT 1 FROM inbox WHERE consumer = ? AND event_id = ?", (consumer, event_id)
+        ).fetchone()
+        return row is not None
+
+    def inbox_add(self, consumer: str, event_id: str) -> bool:
+        """Mark the event processed by ``consumer``; ``False`` if it already was.
+
+        For effectively-once consumers: in one :meth:`transaction`, call this and
+        apply the event's effects only if it returns ``True``; a redelivered event is
+        then recognised and skipped.
+        """
+        cursor = self._conn.execute(
+            "INSERT OR IGNORE INTO inbox (consumer, event_id) VALUES (?, ?)", (consumer, event_id)
+        )
+        return cursor.rowcount > 0
+
+    # -- runs ----------------------------------------------------------------------
+
+    def start_run(
+        self,
+        model: str,
+        *,
+        seed: int | None = None,
+        kind: str = "simulation",
+        started_at: str | None = None,
+    ) -> int:
+        """Record the start of a run of ``model``; return the run's id."""
+        cursor = self._conn.execute(
+            "INSERT INTO runs (started_at, model, seed, kind) VALUES (?, ?, ?, ?)",
+            (started_at or self._clock(), model, seed, kind),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def finish_run(
+        self, run_id: int, summary: Mapping[str, Any], *, finished_at: str | None = None
+    ) -> None:
+        """Record the end of run ``run_id`` with its ``summary`` (stored as JSON)."""
+        cursor = self._conn.execute(
+            "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
+            (finished_at or self._clock(), encode(summary), run_id),
+        )
+        if cursor.rowcount == 0:
+            raise LookupError(f"no run with id {run_id}")
+
+    def runs(self) -> list[RunInfo]:
+        """Every run, oldest first."""
+        rows = self._conn.execute(
+            "SELECT id, started_at, finished_at, model, seed, kind, summary FROM runs ORDER BY id"
+        ).fetchall()
+        return [
+            RunInfo(i, start, end, model, seed, kind, None if summary is None else decode(summary))
+            for i, start, end, model, seed, kind, summary in rows
+        ]
+
+    # -- projections (read models) -------------------------------------------------
+
+    def _schema_db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            self._db = sqlite_utils.Database(
+                self._conn, recursive_triggers=False, execute_plugins=False
+            )
+        return self._db
+
+    def _registered(self, name: str) -> ProjectionTable | None:
+        row = self._conn.execute(
+            "SELECT name, table_name, columns, key FROM _projections WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None:
+            return None
+        return ProjectionTable(
+            name=row[0],
+            table=row[1],
+            columns=tuple((c, t) for c, t in decode(row[2])),
+            key=tuple(decode(row[3])),
+        )
+
+    def _compiled(self, name: str) -> CompiledProjection:
+        compiled = self._projections.get(name)
+        if compiled is None:
+            definition = self._registered(name)
+            if definition is None:
+                raise UnknownProjectionError(f"no projection named {name!r}")
+            compiled = self._projections[name] = CompiledProjection(definition)
+        return compiled
+
+    def ensure_projection_table(
+        self, name: str, columns: Mapping[str, str], key: Sequence[str]
+    ) -> ProjectionTable:
+        """Create the typed table of projection ``name`` unless it exists already.
+
+        ``columns`` maps column names to field types (``str int float decimal bool
+        date datetime uuid``, ``T?`` for optional, anything else stored as JSON);
+        ``key`` names the primary-key columns. Calling it again with the same
+        definition does nothing; with another definition it raises
+        :class:`ProjectionSchemaError` (use :meth:`rebuild_projection`).
+
+        >>> store = EventStore.open(":memory:")
+        >>> store.ensure_projection_table("BookInventory", {"id": "str", "copies": "int"}, ["id"]).table
+        'rm_book_inventory'
+        """
+        wanted = define(name, columns, key)
+        with self.transaction():
+            existing = self._registered(name)
+            if existing is not None:
+                if (existing.columns, existing.key) != (wanted.columns, wanted.key):
+                    raise ProjectionSchemaError(
+                        f"projection {name!r} exists with another definition "
+                        f"(columns {dict(existing.columns)}, key {list(existing.key)}); "
+                        "rebuild_projection() replaces it"
+                    )
+                if not self._schema_db().table(existing.table).exists():
+                    self._create_projection_table(existing)
+                return existing
+            self._create_projection_table(wanted)
+            self._conn.execute(
+                "INSERT INTO _projections (name, table_name, columns, key, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    wanted.name,
+                    wanted.table,
+                    encode([list(c) for c in wanted.columns]),
+                    encode(list(wanted.key)),
+                    self._clock(),
+                ),
+            )
+        self._projections.pop(name, None)
+        return wanted
+
+    def _create_projection_table(self, definition: ProjectionTable) -> None:
+        owner = self._conn.execute(
+            "SELECT name FROM _projections WHERE table_name = ? AND name != ?",
+            (definition.table, definition.name),
+        ).fetchone()
+        if owner is not None:
+            raise ProjectionSchemaError(
+                f"projections {owner[0]!r} and {definition.name!r} would share table {definition.table!r}"
+            )
+        compiled = CompiledProjection(definition)
+        self._schema_db().table(definition.table).create(
+            {c: ct.sql_type for c, ct in compiled.types.items()},
+            pk=definition.key[0] if len(definition.key) == 1 else definition.key,
+            not_null=list(definition.key),
+        )
+
+    def projection(self, name: str) -> ProjectionTable:
+        """The definition of projection ``name``."""
+        return self._compiled(name).definition
+
+    def projections(self) -> list[ProjectionTable]:
+        """Every projection in the file, by name."""
+        names = [n for (n,) in self._conn.execute("SELECT name FROM _projections ORDER BY name")]
+        return [self.projection(n) for n in names]
+
+    def drop_projection(self, name: str) -> None:
+        """Drop the projection's table and forget it; nothing happens if it doesn't exist."""
+        with self.transaction():
+            existing = self._registered(name)
+            if existing is not None:
+                self._conn.execute(f"DROP TABLE IF EXISTS {quote(existing.table)}")
+                self._conn.execute("DELETE FROM _projections WHERE name = ?", (name,))
+        self._projections.pop(name, None)
+
+    def rebuild_projection(
+        self,
+        name: str,
+        columns: Mapping[str, str] | None = None,
+        key: Sequence[str] | None = None,
+        *,
+        consumer: str | None = None,
+    ) -> ProjectionTable:
+        """Empty the projection's table (recreating it, with a new definition if given).
+
+        Read models are derived data: to change one, drop it and replay the log. Pass
+        the projection's ``consumer`` to reset its checkpoint to 0 in the same
+        transaction, so the table and the checkpoint never disagree.
+        """
+        with self.transaction():
+            if columns is None or key is None:
+                existing = self._registered(name)
+                if existing is None:
+                    raise UnknownProjectionError(f"no projection named {name!r}")
+                columns = dict(existing.columns) if columns is None else columns
+                key = existing.key if key is None else key
+            self.drop_projection(name)
+            definition = self.ensure_projection_table(name, columns, key)
+            if consumer is not None:
+                self.save_checkpoint(consumer, 0)
+        return definition
+
+    def upsert_row(
+        self, name: str, key_values: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> None:
+        """Insert a read-model row, or set ``values`` on the row with that key.
+
+        >>> store = EventStore.open(":memory:")
+        >>> _ = store.ensure_projection_table("Stock", {"id": "str", "n": "int?"}, ["id"])
+        >>> store.upsert_row("Stock", {"id": "b1"}, {"n": 2})
+        >>> store.rows("Stock")
+        [{'id': 'b1', 'n': 2}]
+        """
+        self._compiled(name).upsert(self._conn, key_values, values)
+
+    def update_row(
+        self, name: str, key_values: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> bool:
+        """Set ``values`` on the row with that key; ``False`` if there is no such row."""
+        return self._compiled(name).update(self._conn, key_values, values)
+
+    def delete_row(self, name: str, key_values: Mapping[str, Any]) -> bool:
+        """Delete the row with that key; ``False`` if there was none."""
+        return self._compiled(name).delete(self._conn, key_values)
+
+    def get_row(self, name: str, key_values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The row with that key, as Python values (JSON parsed, bools as bool), or None."""
+        return self._compiled(name).get(self._conn, key_values)
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        """Every row of the read model as Python values, ordered by key."""
+        return self._compiled(name).rows(self._conn)
+
+    # -- whole-file views ----------------------------------------------------------
+
+    def dump(self) -> str:
+        """Every table's columns and rows as text, identical for identical contents.
+
+        Tables by name; rows ordered by all their columns; each row a JSON array.
+        Left out: when migrations were applied and when projections were created,
+        which record the file's history, not its contents. Tests compare two files
+        with it byte for byte.
+        """
+        conn = self._conn
+        encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_dump_default)
+        lines: list[str] = []
+        own = self._depth == 0
+        if own:
+            conn.execute("BEGIN")  # one read snapshot for the whole dump
+        try:
+            tables = [
+                t
+                for (t,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+                )
+            ]
+            for table in tables:
+                skip = _DUMP_SKIP.get(table, set())
+                info = conn.execute(f"PRAGMA table_info({quote(table)})").fetchall()
+                cols = [(row[1], row[2]) for row in info if row[1] not in skip]
+                lines.append(
+                    f"## {table} (" + ", ".join(f"{c} {t}".rstrip() for c, t in cols) + ")"
+                )
+                select = ", ".join(quote(c) for c, _ in cols)
+                order = ", ".join(str(i) for i in range(1, len(cols) + 1))
+                for row in conn.execute(f"SELECT {select} FROM {quote(table)} ORDER BY {order}"):
+                    lines.append(encoder.encode(list(row)))
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        return "\n".join(lines) + "\n"

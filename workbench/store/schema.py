@@ -1,0 +1,212 @@
+"""The file's schema, built by numbered migrations recorded in ``_migrations``.
+
+Why migrations rather than one ``CREATE TABLE IF NOT EXISTS`` script: files outlive the
+program that wrote them. A file made by an older Event Workbench is upgraded step by
+step when it is opened, and a new file is made by running the very same steps, so an
+upgraded file and a fresh one have identical schemas. Each applied step is recorded
+as a row ``(name, applied_at)`` in ``_migrations``; a recorded step is never run again,
+so applying twice is harmless::
+
+    >>> import sqlite3
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
+    ['0001_events_snapshots_checkpoints_runs', '0002_dead_letters_inbox', '0003_projections']
+    >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
+    []
+
+Tables are created with sqlite-utils (its ``Table.create`` and ``create_index``), which
+keeps each step a few readable lines. sqlite-utils 4 has a ``Migrations`` class of its
+own; we keep this small runner because the file records its steps in ``_migrations``
+(name, applied_at), takes the time from the store's clock, refuses files from a newer
+version, and upgrades under one ``BEGIN IMMEDIATE`` so two processes opening the same
+new file cannot both create it (the second waits, then finds nothing left to do).
+
+Add a step by appending to :data:`MIGRATIONS`; never edit or reorder a released one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+import sqlite_utils
+
+from .records import SchemaVersionError
+
+__all__ = ["MIGRATIONS", "Migration", "applied_migrations", "migrate"]
+
+#: A migration: its recorded name and the function applying it to the database.
+Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+
+MIGRATIONS_TABLE = "_migrations"
+
+
+def _events_snapshots_checkpoints_runs(db: sqlite_utils.Database) -> None:
+    """The event log itself and what a first simulation run needs around it."""
+    db.table("events").create(
+        {
+            # INTEGER PRIMARY KEY is the rowid: the global order of the log.
+            "position": int,
+            "stream_id": str,
+            "version": int,
+            "type": str,
+            "schema_version": int,
+            "data": str,  # JSON
+            "event_id": str,
+            "causation_id": str,
+            "correlation_id": str,
+            "recorded_at": str,  # ISO-8601
+        },
+        pk="position",
+        not_null=[
+            "stream_id",
+            "version",
+            "type",
+            "schema_version",
+            "data",
+            "event_id",
+            "recorded_at",
+        ],
+    )
+    # The optimistic-concurrency guard, and the index that makes "current version of
+    # a stream" and "read a stream" cheap.
+    db.table("events").create_index(["stream_id", "version"], "events_stream_version", unique=True)
+    db.table("events").create_index(["event_id"], "events_event_id", unique=True)
+    db.table("snapshots").create(
+        {"stream_id": str, "version": int, "state": str, "recorded_at": str},
+        pk=("stream_id", "version"),  # latest per stream = last entry of the key index
+        not_null=["state", "recorded_at"],
+    )
+    db.table("checkpoints").create(
+        {"consumer": str, "position": int, "updated_at": str},
+        pk="consumer",
+        not_null=["position", "updated_at"],
+    )
+    db.table("runs").create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "model": str,
+            "seed": int,
+            "kind": str,
+            "summary": str,  # JSON
+        },
+        pk="id",
+        not_null=["started_at", "model", "kind"],
+    )
+
+
+def _dead_letters_inbox(db: sqlite_utils.Database) -> None:
+    """What consumers need to survive poison events and to process effectively once."""
+    db.table("dead_letters").create(
+        {
+            "id": int,
+            "consumer": str,
+            "position": int,
+            "event_id": str,
+            "error": str,
+            "attempts": int,
+            "recorded_at": str,
+            "replayed_at": str,
+        },
+        pk="id",
+        not_null=["consumer", "position", "event_id", "error", "attempts", "recorded_at"],
+    )
+    db.table("dead_letters").create_index(["consumer", "position"], "dead_letters_consumer")
+    db.table("inbox").create({"consumer": str, "event_id": str}, pk=("consumer", "event_id"))
+
+
+def _projections(db: sqlite_utils.Database) -> None:
+    """The registry of read-model tables, so any process can decode their rows."""
+    db.table("_projections").create(
+        {
+            "name": str,
+            "table_name": str,
+            "columns": str,  # JSON list of [column, field type]
+            "key": str,  # JSON list of key columns
+            "created_at": str,
+        },
+        pk="name",
+        not_null=["table_name", "columns", "key", "created_at"],
+    )
+    db.table("_projections").create_index(["table_name"], "_projections_table_name", unique=True)
+
+
+#: Every migration, in the order they are applied. Append only.
+MIGRATIONS: tuple[Migration, ...] = (
+    ("0001_events_snapshots_checkpoints_runs", _events_snapshots_checkpoints_runs),
+    ("0002_dead_letters_inbox", _dead_letters_inbox),
+    ("0003_projections", _projections),
+)
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations recorded in the file, in the order they were applied.
+
+    >>> applied_migrations(sqlite3.connect(":memory:"))
+    []
+    """
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)
+    ).fetchone()
+    if exists is None:
+        return []
+    rows = conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY rowid").fetchall()
+    return [name for (name,) in rows]
+
+
+def _pending(applied: Sequence[str], migrations: Sequence[Migration]) -> list[Migration]:
+    """The migrations still to run; refuse a file that knows steps we don't."""
+    known = {name for name, _ in migrations}
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise SchemaVersionError(
+            f"the file has migrations this version does not know ({', '.join(unknown)}): "
+            "it was written by a newer Event Workbench"
+        )
+    done = set(applied)
+    return [m for m in migrations if m[0] not in done]
+
+
+def migrate(
+    conn: sqlite3.Connection,
+    *,
+    now: Callable[[], str],
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> list[str]:
+    """Apply the pending ``migrations`` in one transaction; return the names applied.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) and outside a
+    transaction. The cheap check runs first without taking the write lock, so opening
+    an up-to-date file never waits for a busy writer. Pass a prefix of
+    :data:`MIGRATIONS` to build an older file (the upgrade tests do).
+    """
+    if conn.in_transaction:
+        raise RuntimeError("migrate() must be called outside a transaction")
+    if not _pending(applied_migrations(conn), migrations):
+        return []
+    db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated while we waited for the lock: look again.
+        pending = _pending(applied_migrations(conn), migrations)
+        if pending:
+            db.table(MIGRATIONS_TABLE).create(
+                {"name": str, "applied_at": str},
+                pk="name",
+                not_null=["applied_at"],
+                if_not_exists=True,
+            )
+        for name, apply in pending:
+            apply(db)
+            conn.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
+                (name, now()),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return [name for name, _ in pending]
