@@ -32,6 +32,7 @@ from workbench.sim.messages import (
     Conflict,
     DomainEvent,
     Ignored,
+    InvariantViolation,
     IssuedCommand,
     ModelingError,
     Rejected,
@@ -61,6 +62,8 @@ def describe(result: CommandResult) -> str:
         return f"rejected with {result.error}" + (f" ({result.message})" if result.message else "")
     if isinstance(result, Ignored):
         return "ignored (it emitted nothing)"
+    if isinstance(result, InvariantViolation):
+        return f"a modeling error: {result.message}, with state {show(result.state)}"
     if isinstance(result, ModelingError):
         return f"a modeling error: {result.message}"
     if isinstance(result, Conflict):

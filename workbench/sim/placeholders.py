@@ -47,6 +47,13 @@ class Placeholders:
             return [self.show(v) for v in value]
         return value
 
+    def show_text(self, text: str) -> str:
+        """``text`` with every generated id in it replaced by its placeholder."""
+        for generated, name in self._names.items():
+            if generated in text:
+                text = text.replace(generated, name)
+        return text
+
     @property
     def mapping(self) -> dict[str, str]:
         """Placeholder -> generated id, in order of first use."""

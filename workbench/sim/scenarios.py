@@ -20,6 +20,7 @@ a read model that cannot apply an event) fail the scenario too.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,9 +108,21 @@ class ScenarioRunner:
             ]
         finally:
             engine.close()
+        # Messages (a stream id in a rejection, a state in a modeling error) may
+        # quote generated ids: print them as the scenario wrote them.
+        result.failures = [_spelled(failure, placeholders) for failure in result.failures]
         result.placeholders = placeholders.mapping
         result.duration = time.perf_counter() - started
         return result
+
+
+def _spelled(failure: Failure, placeholders: Placeholders) -> Failure:
+    return dataclasses.replace(
+        failure,
+        message=placeholders.show_text(failure.message),
+        expected=None if failure.expected is None else placeholders.show_text(failure.expected),
+        actual=None if failure.actual is None else placeholders.show_text(failure.actual),
+    )
 
 
 class _ScenarioRun:
