@@ -103,9 +103,9 @@ def test_library_example_is_already_canonical(models_dir: Path) -> None:
 
 
 def test_example_models_keep_their_data(models_dir: Path) -> None:
-    paths = sorted(p for p in models_dir.glob("*.yaml") if p.stat().st_size < 100_000)
+    paths = sorted(models_dir.glob("*.yaml"), key=lambda p: (p.stat().st_size, p.name))
     assert paths
-    for path in paths[:6]:
+    for path in paths[:3]:  # the smallest few: keeps the test fast as examples grow
         text = path.read_text(encoding="utf-8")
         formatted = format_text(text, str(path))
         assert parse_document(formatted, "f").data == parse_document(text, "f").data, path.name

@@ -282,11 +282,7 @@ def test_set_key_inserts_at_end_of_block_mapping() -> None:
             ("aggregates", "Book", "state"), "times_lent", {"type": "int", "default": 0}
         )
     )
-    assert diff == ["+      times_lent: {type: int, default: 0}"] or diff == [
-        "+      times_lent:",
-        "+        type: int",
-        "+        default: 0",
-    ]
+    assert diff == ["+      times_lent: {type: int, default: 0}"]
     lines = editor.text().splitlines()
     assert lines.index('      reserved_by: {type: "list[uuid]", default: []}') + 1 == next(
         i for i, line in enumerate(lines) if "times_lent" in line
@@ -309,9 +305,19 @@ def test_set_key_inserts_at_top_level_after_trailing_item() -> None:
 
 def test_set_key_into_sequence_item_mapping() -> None:
     _, diff = _edit(lambda e: e.set_key(("slices", 0), "policies", ["TrackLoans"]))
-    assert diff == ["+    policies:", "+      - TrackLoans"] or diff == [
-        "+    policies: [TrackLoans]"
-    ]
+    assert diff == ["+    policies: [TrackLoans]"]
+    _, diff = _edit(lambda e: e.set_key(("slices", 0), "note", {"why": "lending is the core"}))
+    assert diff == ["+    note: {why: lending is the core}"]
+
+
+def test_set_key_block_value_after_block_sibling() -> None:
+    editor, diff = _edit(
+        lambda e: e.set_key(
+            ("events", "BookLent", "history"), 3, {"added": "2024-05-01", "by": [2]}
+        )
+    )
+    assert diff == ["+      3:", "+        added: '2024-05-01'", "+        by:", "+          - 2"]
+    assert list(editor.document().data["events"]["BookLent"]["history"]) == [1, 2, 3]
 
 
 def test_set_key_on_empty_flow_mapping() -> None:

@@ -191,7 +191,11 @@ class DocumentEditor:
             edit = self._flow_insert(node, f"{render_key(key, flow=True)}: {render_flow(value)}")
         else:
             indent = node.value[0].column - 1
-            lines = _entry(f"{' ' * indent}{render_key(key)}:", value, indent + 2)
+            head = f"{' ' * indent}{render_key(key)}:"
+            if _flow_like(node.value[-1], head, value):
+                lines = [f"{head} {render_flow(value)}"]
+            else:
+                lines = _entry(head, value, indent + 2)
             edit = self._block_insert(node, lines)
         self._apply(edit, intended)
 
@@ -249,7 +253,9 @@ class DocumentEditor:
             edit = self._flow_insert(node, render_flow(value))
         else:
             indent = node.start - self._line_start(node.start)
-            if _is_block(value):
+            if _flow_like(node.value[-1], " " * indent + "-", value):
+                lines = [f"{' ' * indent}- {render_flow(value)}"]
+            elif _is_block(value):
                 lines = render_block(value, indent + 2)
                 lines[0] = " " * indent + "- " + lines[0][indent + 2 :]
             else:
@@ -483,6 +489,14 @@ class DocumentEditor:
         following = entries[position + 1]
         following_start = following.start if step == 2 else self._dash_after(following.start) - 1
         return entry_start, following_start, ""
+
+
+def _flow_like(sibling: Node, head: str, value: Any) -> bool:
+    """Whether a new collection should copy its sibling's one-line flow style."""
+    if not _is_block(value) or sibling.kind not in ("map", "seq") or not sibling.flow:
+        return False
+    flow = render_flow(value)
+    return "\n" not in flow and len(head) + 1 + len(flow) <= FLOW_WIDTH
 
 
 def _entry_position(mapping: Node, key_node: Node | None) -> int:

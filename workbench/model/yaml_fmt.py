@@ -72,7 +72,10 @@ def format_text(text: str, filename: str) -> str:
 def _format_once(document: YamlDocument) -> tuple[str, YamlDocument]:
     filename = document.filename
     normalized = normalize_newlines(document.text)
-    base = document if normalized == document.text else parse_document(normalized, filename)
+    try:
+        base = document if normalized == document.text else parse_document(normalized, filename)
+    except DocumentError:
+        return document.text, document
     reordered = reorder_sections(base)
     expected = canonical_order(document.data)
     tidied = tidy(reordered, filename)

@@ -279,8 +279,8 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - last
 
 
-def _events(text: str) -> Iterator[Any]:
-    if _C_PARSER is not None:
+def _events(text: str, fast: bool) -> Iterator[Any]:
+    if fast and _C_PARSER is not None:
         parser = _C_PARSER(text)
         while parser.check_event():
             yield parser.get_event()
@@ -288,39 +288,126 @@ def _events(text: str) -> Iterator[Any]:
     yield from YAML(typ="safe", pure=True).parse(text)
 
 
-def _compose(text: str, offset: int, fail: _Failure) -> tuple[Node | None, int]:
-    """Compose events into nodes; returns the root (None if no document) and node count."""
+_SCALAR, _MAP_START, _SEQ_START, _END, _ALIAS, _DOC_START, _STREAM_END = range(7)
+_EVENT_KINDS: dict[type, int] = {
+    ScalarEvent: _SCALAR,
+    MappingStartEvent: _MAP_START,
+    SequenceStartEvent: _SEQ_START,
+    MappingEndEvent: _END,
+    SequenceEndEvent: _END,
+    AliasEvent: _ALIAS,
+    DocumentStartEvent: _DOC_START,
+    StreamEndEvent: _STREAM_END,
+}
+_ALLOWED_TAGS = SCALAR_TAGS | {MAP_TAG, SEQ_TAG, "!"}
+
+
+def _compose(text: str, offset: int, fail: _Failure, fast: bool = True) -> tuple[Node | None, int]:
+    """Compose events into nodes; returns the root (None if no document) and node count.
+
+    ``fast`` uses the C parser when there is one. It follows libyaml's grammar, which
+    rejects a few things the pure-Python parser accepts (``{at: 10:30}``), so when it
+    fails the pure-Python parser decides: a file valid on one machine is valid on all.
+    """
+    if fast and _C_PARSER is not None:
+        try:
+            return _compose_events(_events(text, True), text, offset, fail)
+        except _Problem:
+            raise
+        except Exception:
+            pass
+    return _compose_events(_events(text, False), text, offset, fail)
+
+
+def _compose_events(
+    events: Iterator[Any], text: str, offset: int, fail: _Failure
+) -> tuple[Node | None, int]:
     stack: list[Node] = []
     anchors: dict[str, Node] = {}
     root: Node | None = None
     documents = 0
     count = 0
-    events = _events(text)
+    kinds = _EVENT_KINDS
     try:
         for event in events:
-            mark = event.start_mark
-            if isinstance(event, DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise fail.at(
-                        "WB005",
-                        "the file holds more than one YAML document (a second one starts here); "
-                        "a model file must be a single document",
-                        mark,
-                    )
+            kind = kinds.get(type(event))
+            if kind is None:
                 continue
-            if isinstance(event, StreamEndEvent):
-                break
-            if isinstance(event, MappingEndEvent | SequenceEndEvent):
+            node: Node
+            if kind == _SCALAR:
+                count += 1
+                mark = event.start_mark
+                node = Node("scalar", offset + mark.index, mark.line + 1, mark.column + 1)
+                node.end = offset + event.end_mark.index
+                value = node.value = event.value
+                style = node.style = event.style or None
+                tag = event.ctag
+                if tag is None:
+                    if style is not None:
+                        node.tag = STR_TAG
+                    else:
+                        resolved = node.tag = resolve_plain(value)
+                        if resolved == STR_TAG and value == "<<":
+                            node.tag = MERGE_TAG
+                        elif value == "" and stack:
+                            _place_empty(node, stack[-1], text, offset)
+                else:
+                    tag = str(tag)
+                    if tag not in _ALLOWED_TAGS:
+                        raise fail.at(
+                            "WB012",
+                            f"tag {short_tag(tag)} is not allowed: a model file holds plain data only",
+                            mark,
+                        )
+                    if tag in (MAP_TAG, SEQ_TAG):
+                        raise fail.at(
+                            "WB012", f"tag {short_tag(tag)} cannot be used on a scalar", mark
+                        )
+                    node.tag = STR_TAG if tag == "!" else tag
+                if event.anchor is not None:
+                    node.anchor = event.anchor
+                    anchors[event.anchor] = node
+                if stack:
+                    stack[-1].value.append(node)
+                else:
+                    root = node
+            elif kind == _END:
                 node = stack.pop()
                 node.end = offset + event.end_mark.index
                 if node.kind == "map" and len(node.value) % 2:
-                    raise fail.at("WB005", "mapping has a key without a value", mark)
-                _attach(stack, node)
-                if not stack:
+                    raise fail.at("WB005", "mapping has a key without a value", event.start_mark)
+                if stack:
+                    stack[-1].value.append(node)
+                else:
                     root = node
-                continue
-            if isinstance(event, AliasEvent):
+            elif kind in (_MAP_START, _SEQ_START):
+                count += 1
+                mark = event.start_mark
+                name = "map" if kind == _MAP_START else "seq"
+                tag = event.ctag
+                if tag is not None:
+                    tag = str(tag)
+                    if tag not in _ALLOWED_TAGS:
+                        raise fail.at(
+                            "WB012",
+                            f"tag {short_tag(tag)} is not allowed: a model file holds plain data only",
+                            mark,
+                        )
+                    if tag != "!" and tag != (MAP_TAG if name == "map" else SEQ_TAG):
+                        raise fail.at("WB012", f"tag {short_tag(tag)} cannot be used here", mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise fail.at(
+                        "WB009", f"the document is nested more than {MAX_DEPTH} levels deep", mark
+                    )
+                node = Node(name, offset + mark.index, mark.line + 1, mark.column + 1)
+                node.value = []
+                node.flow = bool(event.flow_style)
+                if event.anchor is not None:
+                    node.anchor = event.anchor
+                    anchors[event.anchor] = node
+                stack.append(node)
+            elif kind == _ALIAS:
+                mark = event.start_mark
                 target = anchors.get(event.anchor)
                 if target is None:
                     raise fail.at("WB007", f"alias *{event.anchor} refers to no anchor", mark)
@@ -335,64 +422,21 @@ def _compose(text: str, offset: int, fail: _Failure) -> tuple[Node | None, int]:
                 node.target = target
                 node.anchor = event.anchor
                 count += 1
-                _attach(stack, node)
-                if not stack:
-                    root = node
-                continue
-            if not isinstance(event, ScalarEvent | MappingStartEvent | SequenceStartEvent):
-                continue
-            count += 1
-            tag = event.tag
-            if tag is not None and tag != "!" and tag not in SCALAR_TAGS | {MAP_TAG, SEQ_TAG}:
-                raise fail.at(
-                    "WB012",
-                    f"tag {short_tag(tag)} is not allowed: a model file holds plain data only",
-                    mark,
-                )
-            start = offset + mark.index
-            if isinstance(event, ScalarEvent):
-                node = Node("scalar", start, mark.line + 1, mark.column + 1)
-                node.end = offset + event.end_mark.index
-                node.value = event.value
-                node.style = event.style or None
-                if tag in (MAP_TAG, SEQ_TAG):
-                    raise fail.at("WB012", f"tag {short_tag(tag)} cannot be used on a scalar", mark)
-                if tag == "!" or (tag is None and node.style is not None):
-                    node.tag = STR_TAG
-                elif tag is None:
-                    node.tag = resolve_plain(event.value)
-                    if node.tag == STR_TAG and event.value == "<<":
-                        node.tag = MERGE_TAG
+                if stack:
+                    stack[-1].value.append(node)
                 else:
-                    node.tag = tag
-            else:
-                kind = "map" if isinstance(event, MappingStartEvent) else "seq"
-                if (
-                    tag is not None
-                    and tag != "!"
-                    and tag != (MAP_TAG if kind == "map" else SEQ_TAG)
-                ):
-                    raise fail.at("WB012", f"tag {short_tag(tag)} cannot be used here", mark)
-                node = Node(kind, start, mark.line + 1, mark.column + 1)
-                node.value = []
-                node.flow = bool(event.flow_style)
-                if len(stack) >= MAX_DEPTH:
-                    raise fail.at(
-                        "WB009",
-                        f"the document is nested more than {MAX_DEPTH} levels deep",
-                        mark,
-                    )
-            if event.anchor is not None:
-                node.anchor = event.anchor
-                anchors[event.anchor] = node
-            if node.kind == "scalar":
-                if node.value == "" and node.style is None and stack:
-                    _place_empty(node, stack[-1], text, offset)
-                _attach(stack, node)
-                if not stack:
                     root = node
+            elif kind == _DOC_START:
+                documents += 1
+                if documents > 1:
+                    raise fail.at(
+                        "WB005",
+                        "the file holds more than one YAML document (a second one starts here); "
+                        "a model file must be a single document",
+                        event.start_mark,
+                    )
             else:
-                stack.append(node)
+                break
     finally:
         close = getattr(events, "close", None)
         if close is not None:
@@ -422,11 +466,6 @@ def _place_empty(node: Node, parent: Node, text: str, offset: int) -> None:
             node.start = node.end = offset + dash + 1
             node.line -= text.count("\n", dash, position)
             node.column = dash + 2 - line_start
-
-
-def _attach(stack: list[Node], node: Node) -> None:
-    if stack:
-        stack[-1].value.append(node)
 
 
 class _Failure:
@@ -729,6 +768,13 @@ def read_document(path: str | Path) -> YamlDocument:
     try:
         if target.is_dir():
             raise fail("WB001", "this is a directory, not a model file")
+        size = target.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise fail(
+                "WB004",
+                f"the file is too large ({size:,} bytes); model files may be at most "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB",
+            )
         with target.open("rb") as stream:
             content = stream.read(MAX_FILE_BYTES + 1)
     except DocumentError:
