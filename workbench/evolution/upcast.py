@@ -106,6 +106,7 @@ class Upcaster:
     ) -> dict[str, Any]:
         """Stored JSON of ``event`` at ``version`` as typed values of the current version."""
         types = self.types(event, version)
+        # Keys the version does not declare (written by another tool) are ignored.
         known = {k: v for k, v in raw.items() if k in types}
         try:
             data = self.values.fields(known, types, owner=f"stored event '{event}' v{version}")

@@ -246,7 +246,12 @@ class Engine:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Run many calls in one store transaction; read models catch up at the end."""
+        """Run many calls in one store transaction; read models catch up at the end.
+
+        If the block raises, the store rolls everything back and cached states are
+        dropped; commands already put on the delayed schedule stay scheduled (the
+        schedule lives in memory, outside the store).
+        """
         with self._unit(Run()):
             yield
 
