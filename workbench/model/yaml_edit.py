@@ -10,127 +10,35 @@ the editor keeps its previous text, so a wrong file is never produced.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
-from workbench.model.yaml_load import (
+from workbench.model.yaml_document import (
     DocumentError,
     Node,
     YamlDocument,
     YamlPath,
     content_end,
-    parse_document,
 )
-from workbench.model.yaml_scalar import (
-    literal_block_allowed,
-    render_literal,
-    render_scalar,
-    render_string,
+from workbench.model.yaml_load import parse_document
+from workbench.model.yaml_render import (
+    FLOW_WIDTH,
+    check_plain,
+    entry,
+    flow_like,
+    is_block,
+    render_block,
+    render_flow,
+    render_inline,
+    render_key,
+    same_data,
 )
+from workbench.model.yaml_scalar import literal_block_allowed, render_literal
 
-#: Flow collections longer than this are written in block style instead.
-FLOW_WIDTH = 80
+__all__ = ["DocumentEditor", "EditError", "same_data"]
 
 
 class EditError(ValueError):
     """An edit that can't be made safely (missing path, shared value, bad value...)."""
-
-
-# --------------------------------------------------------------------------- plain data
-
-
-def same_data(left: Any, right: Any) -> bool:
-    """Strict equality of plain data: types must match (``1 != 1.0 != True``), order of keys too."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        if [(type(k), k) for k in left] != [(type(k), k) for k in right]:
-            return False
-        return all(same_data(left[k], right[k]) for k in left)
-    if isinstance(left, list):
-        return len(left) == len(right) and all(
-            same_data(a, b) for a, b in zip(left, right, strict=True)
-        )
-    if isinstance(left, float) and math.isnan(left):
-        return math.isnan(right)
-    return bool(left == right)
-
-
-def check_plain(value: Any, depth: int = 0) -> None:
-    """Raise ``TypeError`` unless ``value`` is plain model data."""
-    if depth > 50:
-        raise TypeError("value is nested too deeply")
-    if value is None or isinstance(value, str | int | float | bool):
-        return
-    if isinstance(value, list):
-        for item in value:
-            check_plain(item, depth + 1)
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, bool) or not isinstance(key, str | int):
-                raise TypeError(f"mapping keys must be strings or integers, not {key!r}")
-            check_plain(item, depth + 1)
-        return
-    raise TypeError(f"cannot write a {type(value).__name__} to a model file")
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def render_key(key: str | int, *, flow: bool = False) -> str:
-    return str(key) if isinstance(key, int) else render_string(key, flow=flow)
-
-
-def render_flow(value: Any) -> str:
-    """``value`` on one line in flow style: ``{a: 1, b: [x, y]}``."""
-    if isinstance(value, dict):
-        items = (f"{render_key(k, flow=True)}: {render_flow(v)}" for k, v in value.items())
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(render_flow(v) for v in value) + "]"
-    return render_scalar(value, flow=True)
-
-
-def render_inline(value: Any) -> str:
-    """``value`` on one line in block context: scalars as in block style, collections as flow."""
-    return render_flow(value) if isinstance(value, dict | list) else render_scalar(value)
-
-
-def _is_block(value: Any) -> bool:
-    return isinstance(value, dict | list) and bool(value)
-
-
-def render_block(value: Any, indent: int) -> list[str]:
-    """A non-empty mapping or list in block style, each line indented by ``indent``.
-
-    Lists under a key are written the canonical way (dash at the key's indent + 2).
-    """
-    pad = " " * indent
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            head = f"{pad}{render_key(key)}:"
-            lines.extend(_entry(head, item, indent + 2))
-        return lines
-    for item in value:
-        if _is_block(item):
-            inner = render_block(item, indent + 2)
-            inner[0] = pad + "- " + inner[0][indent + 2 :]
-            lines.extend(inner)
-        else:
-            lines.extend(_entry(f"{pad}-", item, indent + 2))
-    return lines
-
-
-def _entry(head: str, item: Any, child_indent: int) -> list[str]:
-    """``head`` (``key:`` or ``-``) followed by ``item``, inline or on the next lines."""
-    if _is_block(item):
-        return [head, *render_block(item, child_indent)]
-    if isinstance(item, str) and literal_block_allowed(item):
-        literal = render_literal(item, child_indent)
-        return [f"{head} {literal[0]}", *literal[1:]]
-    return [f"{head} {render_inline(item)}"]
 
 
 # --------------------------------------------------------------------------- editor
@@ -192,10 +100,10 @@ class DocumentEditor:
         else:
             indent = node.value[0].column - 1
             head = f"{' ' * indent}{render_key(key)}:"
-            if _flow_like(node.value[-1], head, value):
+            if flow_like(node.value[-1], head, value):
                 lines = [f"{head} {render_flow(value)}"]
             else:
-                lines = _entry(head, value, indent + 2)
+                lines = entry(head, value, indent + 2)
             edit = self._block_insert(node, lines)
         self._apply(edit, intended)
 
@@ -253,13 +161,13 @@ class DocumentEditor:
             edit = self._flow_insert(node, render_flow(value))
         else:
             indent = node.start - self._line_start(node.start)
-            if _flow_like(node.value[-1], " " * indent + "-", value):
+            if flow_like(node.value[-1], " " * indent + "-", value):
                 lines = [f"{' ' * indent}- {render_flow(value)}"]
-            elif _is_block(value):
+            elif is_block(value):
                 lines = render_block(value, indent + 2)
                 lines[0] = " " * indent + "- " + lines[0][indent + 2 :]
             else:
-                lines = _entry(" " * indent + "-", value, indent + 2)
+                lines = entry(" " * indent + "-", value, indent + 2)
             edit = self._block_insert(node, lines)
         self._apply(edit, intended)
 
@@ -375,7 +283,7 @@ class DocumentEditor:
         if empty:
             end = inline_start
         pad = " " if inline_start != start or empty else ""
-        if collection and _is_block(value):
+        if collection and is_block(value):
             column = node.column - 1
             if isinstance(value, dict) and parent.kind == "map":
                 column = max(column, child_indent)
@@ -384,7 +292,7 @@ class DocumentEditor:
                 return self._line_start(start), end, newline.join(lines)
             lines[0] = lines[0][column:]
             return start, end, newline.join(lines)
-        if _is_block(value):
+        if is_block(value):
             flow = render_flow(value)
             width = inline_start - self._line_start(inline_start) + len(pad) + len(flow)
             if "\n" not in flow and width <= FLOW_WIDTH:
@@ -489,14 +397,6 @@ class DocumentEditor:
         following = entries[position + 1]
         following_start = following.start if step == 2 else self._dash_after(following.start) - 1
         return entry_start, following_start, ""
-
-
-def _flow_like(sibling: Node, head: str, value: Any) -> bool:
-    """Whether a new collection should copy its sibling's one-line flow style."""
-    if not _is_block(value) or sibling.kind not in ("map", "seq") or not sibling.flow:
-        return False
-    flow = render_flow(value)
-    return "\n" not in flow and len(head) + 1 + len(flow) <= FLOW_WIDTH
 
 
 def _entry_position(mapping: Node, key_node: Node | None) -> int:

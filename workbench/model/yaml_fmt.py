@@ -21,14 +21,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.representer import RoundTripRepresenter
 
-from workbench.model.yaml_edit import same_data
-from workbench.model.yaml_load import (
-    DocumentError,
-    Node,
-    YamlDocument,
-    content_end,
-    parse_document,
-)
+from workbench.model.yaml_document import DocumentError, Node, YamlDocument, content_end
+from workbench.model.yaml_load import parse_document
+from workbench.model.yaml_render import same_data
 
 #: The order of the top-level sections; other keys follow in their original order.
 CANONICAL_ORDER: tuple[str, ...] = (

@@ -21,19 +21,12 @@ it; otherwise the deepest existing prefix is located.
 
 from __future__ import annotations
 
-from workbench.model.yaml_edit import DocumentEditor, EditError, same_data
+from workbench.model.yaml_compose import MAX_ALIAS_NODES, MAX_DEPTH, c_parser_available
+from workbench.model.yaml_document import DocumentError, YamlDocument, YamlPath
+from workbench.model.yaml_edit import DocumentEditor, EditError
 from workbench.model.yaml_fmt import CANONICAL_ORDER, format_text
-from workbench.model.yaml_load import (
-    MAX_ALIAS_NODES,
-    MAX_DEPTH,
-    MAX_FILE_BYTES,
-    DocumentError,
-    YamlDocument,
-    YamlPath,
-    c_parser_available,
-    parse_document,
-    read_document,
-)
+from workbench.model.yaml_load import MAX_FILE_BYTES, parse_document, read_document
+from workbench.model.yaml_render import same_data
 
 __all__ = [
     "CANONICAL_ORDER",
