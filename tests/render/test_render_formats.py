@@ -22,6 +22,7 @@ from render_checks import (
     svg_node_texts,
 )
 
+from workbench.model.loader import load_model
 from workbench.model.schema import Model
 from workbench.render.blueprint import Blueprint
 from workbench.render.export import draw, render
@@ -57,6 +58,12 @@ def views_for(model: Model) -> list[View]:
     return views
 
 
+def _views_or_blueprint(path: Path) -> list[View]:
+    """The views of a model; just the blueprint when it does not load (the test then fails on it)."""
+    loaded = load_model(path)
+    return views_for(loaded.model) if loaded.model is not None else [("blueprint", None, False)]
+
+
 CASES = [
     pytest.param(
         path,
@@ -64,7 +71,7 @@ CASES = [
         id=f"{path.stem}-{view[0]}{'-' + view[1] if view[1] else ''}{'-scenarios' if view[2] else ''}",
     )
     for path in EXAMPLE_MODELS
-    for view in views_for(load(path))
+    for view in _views_or_blueprint(path)
 ]
 
 
