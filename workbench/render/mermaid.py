@@ -97,6 +97,11 @@ def blueprint_mermaid(blueprint: Blueprint) -> str:
     for arrow in blueprint.arrows:
         lines.append(f"  {arrow.source} {_arrow(arrow.kind)} {arrow.target}")
     lines.extend(_class_defs(used))
+    # events repeated from an earlier slice (or sent by an external system): dashed, as in the SVG
+    dashed = [i.id for i in blueprint.items if i.copy or i.external]
+    if dashed:
+        lines.append("  classDef dashed stroke-dasharray:4")
+        lines.append(f"  class {','.join(dashed)} dashed")
     return "\n".join(lines) + "\n"
 
 
