@@ -19,6 +19,7 @@ from workbench.cli.model_commands import (
     validate_command,
 )
 from workbench.cli.render_commands import docs_command, render_command
+from workbench.cli.run_commands import test_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -33,7 +34,7 @@ cli.add_command(validate_command)
 cli.add_command(fmt_command)
 cli.add_command(new_command)
 cli.add_command(model_schema_command)
-cli.add_command(__import__("workbench.cli.run_commands", fromlist=["test_command"]).test_command)
+cli.add_command(test_command)
 cli.add_command(render_command)
 cli.add_command(docs_command)
 
