@@ -16,9 +16,10 @@ Rows, all measured in the same run, on the same machine and disk, with the same 
   ``NORMAL`` rows patch its connection factory to run ``PRAGMA synchronous=NORMAL``,
   for comparison only.
 
-Transaction shapes: ``command`` commits once per command of ``K`` events;
-``batched`` commits once per ``BATCH`` commands (``EventStore.transaction()``, one
-``executemany`` per command for raw, ``save(*aggregates)`` for eventsourcing).
+Transaction shapes (:data:`SHAPES`): ``command`` commits once per command of ``k``
+events; ``batched`` commits once per 100 commands (``EventStore.transaction()``, one
+``executemany`` per command for raw, ``save(*aggregates)`` for eventsourcing). Commands
+go round-robin over 100 streams; each appends with its expected version.
 
 Run ``python benchmarks/bench_store.py [--quick]``; :func:`run` returns the rows.
 """
@@ -48,8 +49,8 @@ from eventsourcing.sqlite import SQLiteConnectionPool  # noqa: E402
 from workbench.store import EventStore, NewEvent, encode  # noqa: E402
 from workbench.store.inspect import format_rows  # noqa: E402
 
-K = 5  # events per command
-BATCH = 100  # commands per transaction in the batched shape
+#: Transaction shapes: (name, events per command, commands per transaction).
+SHAPES = (("command", 5, 1), ("batched", 5, 100), ("command", 1, 1))
 STREAMS = 100
 REPEAT = 3  # best of, to damp noise
 
@@ -69,8 +70,8 @@ class BankAccount(Aggregate):
         self.balance += amount
 
 
-def make_commands(n_commands: int) -> list[Command]:
-    """The workload: commands round-robin over ``STREAMS`` accounts, ``K`` events each."""
+def make_commands(n_commands: int, k: int) -> list[Command]:
+    """The workload: commands round-robin over ``STREAMS`` accounts, ``k`` events each."""
     commands: list[Command] = []
     for i in range(n_commands):
         stream = f"account-{i % STREAMS}"
@@ -83,7 +84,7 @@ def make_commands(n_commands: int) -> list[Command]:
                 causation_id=f"cmd-{i}",
                 recorded_at="2024-01-01T00:00:00.000000+00:00",
             )
-            for j in range(K)
+            for j in range(k)
         ]
         commands.append((stream, events))
     return commands
@@ -221,23 +222,24 @@ def _best_of_interleaved(*runs: Callable[[], float]) -> list[float]:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    """Measure every implementation at NORMAL and FULL, per command and batched."""
-    n_commands = 1_000 if quick else 10_000
-    n_full_commands = 200 if quick else 2_000  # FULL per command pays one fsync each
+    """Measure every implementation at NORMAL and FULL, for each of :data:`SHAPES`."""
+    n_events = 5_000 if quick else 50_000
     rows: list[dict[str, Any]] = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))
     try:
         path = tmp / "bench.db"
         for sync in ("NORMAL", "FULL"):
-            for shape, batch in (("command", 1), ("batched", BATCH)):
-                count = n_full_commands if (sync, shape) == ("FULL", "command") else n_commands
-                commands = make_commands(count)
-                n_events = count * K
+            for shape, k, batch in SHAPES:
+                count = n_events // k
+                if sync == "FULL" and batch == 1:
+                    count //= 5  # one disk flush per commit: fewer commits, same signal
+                commands = make_commands(count, k)
                 raw, ours = _best_of_interleaved(
                     partial(bench_raw, path, sync, commands, batch),
                     partial(bench_store, path, sync, commands, batch),
                 )
                 es_time, es_level = bench_eventsourcing(path, sync, commands, batch)
+                label = f"{shape} (k={k}" + (f", {batch}/tx)" if batch > 1 else ")")
                 for impl, seconds, level in (
                     ("raw sqlite3", raw, sync),
                     ("EventStore", ours, sync),
@@ -246,11 +248,11 @@ def run(quick: bool) -> list[dict[str, Any]]:
                     rows.append(
                         {
                             "sync": level,
-                            "shape": f"{shape} (k={K}" + (f", {batch}/tx)" if batch > 1 else ")"),
+                            "shape": label,
                             "impl": impl,
-                            "events": n_events,
+                            "events": count * k,
                             "seconds": round(seconds, 4),
-                            "events_per_s": round(n_events / seconds),
+                            "events_per_s": round(count * k / seconds),
                             "vs_raw": round(raw / seconds, 2),
                         }
                     )

@@ -136,6 +136,11 @@ def test_bad_arguments_are_refused(store: EventStore, new_event: Make) -> None:
         store.append("s", [new_event(x=object())], expected_version=None)
     with pytest.raises(ValueError, match="limit"):
         store.read_all(0, 0)
+    with pytest.raises(ValueError, match="stream_id"):
+        store.append("", [new_event()], expected_version=None)
+    untyped = NewEvent(type=None, data={}, event_id="e0", recorded_at=FIXED_TIME)  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        store.append("s", [untyped], expected_version=None)
     assert store.head_position() == 0
 
 

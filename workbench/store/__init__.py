@@ -12,9 +12,10 @@ tables, :mod:`.schema` for migrations and :mod:`.inspect` for the CLI's listings
 """
 
 from .codec import decode, encode
-from .eventstore import Checkpoint, EventStore, Synchronous, utc_now
+from .eventstore import EventStore, Synchronous, utc_now
 from .projections import column_type, projection_table_name, sql_type
 from .records import (
+    Checkpoint,
     ConcurrencyError,
     DeadLetter,
     DuplicateEventError,

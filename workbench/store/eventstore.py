@@ -43,7 +43,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, get_args
@@ -53,6 +52,7 @@ import sqlite_utils
 from .codec import decode, encode
 from .projections import CompiledProjection, define, quote
 from .records import (
+    Checkpoint,
     ConcurrencyError,
     DeadLetter,
     DuplicateEventError,
@@ -68,7 +68,7 @@ from .records import (
 )
 from .schema import migrate
 
-__all__ = ["Checkpoint", "EventStore", "Synchronous"]
+__all__ = ["EventStore", "Synchronous", "utc_now"]
 
 #: How hard each commit tries to reach the disk; see :meth:`EventStore.open`.
 Synchronous = Literal["OFF", "NORMAL", "FULL"]
@@ -119,15 +119,6 @@ def _enable_wal(conn: sqlite3.Connection, name: str, busy_timeout_ms: int) -> No
             time.sleep(0.005)
     if str(mode).lower() != "wal":
         raise StoreError(f"cannot put {name} in WAL mode (journal_mode is {mode})")
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """How far a consumer has processed the log: every event up to ``position``."""
-
-    consumer: str
-    position: int
-    updated_at: str
 
 
 def _to_events(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
@@ -323,6 +314,8 @@ class EventStore:
         """
         if expected_version is not None and expected_version < 0:
             raise ValueError(f"expected_version must be >= 0 or None, not {expected_version}")
+        if not stream_id or not isinstance(stream_id, str):
+            raise ValueError(f"stream_id must be a non-empty string, not {stream_id!r}")
         conn = self._conn
         outer = self._depth == 0
         written = -1  # head before our insert, once rows may be written: what to undo
@@ -383,12 +376,11 @@ class EventStore:
                     # ``written`` are exactly the ones this call wrote.
                     conn.execute("DELETE FROM events WHERE position > ?", (written,))
             if isinstance(exc, sqlite3.IntegrityError):
-                raise self._integrity_error(exc, stream_id, events, expected_version) from exc
+                error = self._integrity_error(exc, stream_id, events, expected_version)
+                if error is not exc:
+                    raise error from exc
             raise
-        return [
-            RecordedEvent(p, s, v, t, sv, decode(d), e, c, r, at)
-            for (p, s, v, t, sv, d, e, c, r, at) in rows
-        ]
+        return _to_events(rows)
 
     def _forget(self) -> None:
         """Drop what appends inside the open transaction remembered about the log.

@@ -88,6 +88,15 @@ class DeadLetter:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """How far a consumer has processed the log: every event up to ``position``."""
+
+    consumer: str
+    position: int
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class StreamInfo:
     """A summary of one stream, for ``workbench store streams``."""
 
