@@ -20,6 +20,7 @@ from workbench.cli.model_commands import (
 )
 from workbench.cli.render_commands import docs_command, render_command
 from workbench.cli.run_commands import test_command
+from workbench.cli.simulate_commands import simulate_command, store_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -37,6 +38,8 @@ cli.add_command(model_schema_command)
 cli.add_command(test_command)
 cli.add_command(render_command)
 cli.add_command(docs_command)
+cli.add_command(simulate_command)
+cli.add_command(store_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,7 +66,7 @@ from .records import (
     StreamInfo,
     UnknownProjectionError,
 )
-from .schema import migrate
+from .schema import applied_migrations, migrate, pending
 
 __all__ = ["EventStore", "Synchronous", "utc_now"]
 
@@ -170,6 +170,7 @@ class EventStore:
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         clock: Callable[[], str] | None = None,
         create: bool = True,
+        read_only: bool = False,
     ) -> EventStore:
         """Open (creating and migrating as needed) the store in the file at ``path``.
 
@@ -188,6 +189,9 @@ class EventStore:
         fail at once. ``clock`` gives the times the store itself records (checkpoint
         updates, runs, migrations); pass the simulator's clock for reproducible files.
         ``create=False`` refuses to create a missing file (for inspection commands).
+        ``read_only=True`` opens an existing file for reading only, for inspection: it
+        is neither created, nor put in WAL mode, nor migrated (writes fail), and a
+        file that is not an event store raises :class:`StoreError`.
         ``":memory:"`` gives a private in-memory store, for tests.
         """
         if synchronous not in get_args(Synchronous):
@@ -196,6 +200,8 @@ class EventStore:
             )
         name = str(path)
         memory = name == ":memory:"
+        if read_only:
+            return cls._open_read_only(name, busy_timeout_ms, clock or utc_now)
         if not memory and not create and not Path(name).exists():
             raise FileNotFoundError(f"no event store at {name}")
         conn = sqlite3.connect(
@@ -214,6 +220,34 @@ class EventStore:
             conn.close()
             raise
         return cls(conn, path=name, synchronous=synchronous, clock=clock or utc_now)
+
+    @classmethod
+    def _open_read_only(
+        cls, name: str, busy_timeout_ms: int, clock: Callable[[], str]
+    ) -> EventStore:
+        """Open an existing file with a ``mode=ro`` connection and check it is a store."""
+        file = Path(name)
+        if not file.is_file():
+            raise FileNotFoundError(f"no event store at {name}")
+        conn = sqlite3.connect(
+            file.resolve().as_uri() + "?mode=ro",
+            uri=True,
+            timeout=busy_timeout_ms / 1000,
+            isolation_level=None,
+            cached_statements=256,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            applied = applied_migrations(conn)  # "file is not a database" surfaces here
+            if not applied:
+                raise StoreError(f"{name} is an SQLite file but not an event store")
+            pending(applied)  # refuses a file from a newer version
+            (synchronous,) = conn.execute("PRAGMA synchronous").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        level = {0: "OFF", 1: "NORMAL"}.get(int(synchronous), "FULL")
+        return cls(conn, path=name, synchronous=level, clock=clock)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Close the connection; an unfinished transaction is rolled back."""

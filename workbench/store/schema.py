@@ -33,7 +33,7 @@ import sqlite_utils
 
 from .records import SchemaVersionError
 
-__all__ = ["MIGRATIONS", "Migration", "applied_migrations", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "applied_migrations", "migrate", "pending"]
 
 #: A migration: its recorded name and the function applying it to the database.
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
@@ -156,7 +156,9 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def _pending(applied: Sequence[str], migrations: Sequence[Migration]) -> list[Migration]:
+def pending(
+    applied: Sequence[str], migrations: Sequence[Migration] = MIGRATIONS
+) -> list[Migration]:
     """The migrations still to run; refuse a file that knows steps we don't."""
     known = {name for name, _ in migrations}
     unknown = [name for name in applied if name not in known]
@@ -184,21 +186,21 @@ def migrate(
     """
     if conn.in_transaction:
         raise RuntimeError("migrate() must be called outside a transaction")
-    if not _pending(applied_migrations(conn), migrations):
+    if not pending(applied_migrations(conn), migrations):
         return []
     db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Another process may have migrated while we waited for the lock: look again.
-        pending = _pending(applied_migrations(conn), migrations)
-        if pending:
+        todo = pending(applied_migrations(conn), migrations)
+        if todo:
             db.table(MIGRATIONS_TABLE).create(
                 {"name": str, "applied_at": str},
                 pk="name",
                 not_null=["applied_at"],
                 if_not_exists=True,
             )
-        for name, apply in pending:
+        for name, apply in todo:
             apply(db)
             conn.execute(
                 f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
@@ -209,4 +211,4 @@ def migrate(
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    return [name for name, _ in pending]
+    return [name for name, _ in todo]

@@ -1,0 +1,288 @@
+"""``workbench simulate``: summaries, the kept store, determinism, refusing to overwrite,
+generated commands on every example model, exit codes and the progress bar."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from workbench.cli import cli
+from workbench.store import EventStore
+
+from .conftest import EXAMPLE_MODELS, REPO_ROOT
+from .test_workload import SMALL
+
+LIBRARY = REPO_ROOT / "models" / "library.yaml"
+EXAMPLE_WORKLOAD = REPO_ROOT / "models" / "workloads" / "library.workload.yaml"
+
+
+#: Generated runs need the command generator (``workbench.sim.generate``).
+needs_generator = pytest.mark.skipif(
+    importlib.util.find_spec("workbench.sim.generate") is None,
+    reason="workbench.sim.generate is not there yet",
+)
+
+
+def simulate(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, ["simulate", *map(str, args)])
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    path = tmp_path / "small.workload.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path) -> Iterator[Path]:
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(old)
+
+
+def test_text_summary_of_a_workload(small: Path, tmp_path: Path) -> None:
+    db = tmp_path / "run.db"
+    result = simulate(LIBRARY, "--workload", small, "--db", db)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Library: workload small.workload.yaml, seed 3, batch 4"
+    text = "\n".join(" ".join(line.split()) for line in lines)
+    assert "commands 11 9 submitted (2 issued by policies)" in text
+    assert "accepted 8" in text
+    assert "rejected 3 AlreadyExists 1, BookAlreadyLent 1, NotFound 1" in text
+    assert "events 9" in text and "BookRegistered 3" in text
+    assert "streams 4 in the store" in text
+    assert "AvailableBooks 3 rows" in text and "LoansPerMember 1 row" in text
+    assert "events/s" in text and "commands/s" in text
+    assert f"inspect: workbench store streams {db}" in text
+    assert db.exists()
+
+
+def test_json_summary_has_the_same_numbers_and_the_timings(small: Path, tmp_path: Path) -> None:
+    result = simulate(LIBRARY, "--workload", small, "--db", tmp_path / "a.db", "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["database"] == str(tmp_path / "a.db")
+    assert summary["commands"]["handled"] == 11
+    assert summary["commands"]["rejected"] == {
+        "AlreadyExists": 1,
+        "BookAlreadyLent": 1,
+        "NotFound": 1,
+    }
+    assert summary["events"]["total"] == 9
+    assert summary["store"]["read_models"] == {"AvailableBooks": 3, "LoansPerMember": 1}
+    assert set(summary["timing"]) == {"elapsed_s", "events_per_s", "commands_per_s"}
+
+
+def test_the_same_workload_and_seed_give_byte_identical_stores(small: Path, tmp_path: Path) -> None:
+    dumps = []
+    for name in ("a.db", "b.db"):
+        result = simulate(LIBRARY, "--workload", EXAMPLE_WORKLOAD, "--db", tmp_path / name)
+        assert result.exit_code == 0, result.output
+        with EventStore.open(tmp_path / name, read_only=True) as store:
+            dumps.append(store.dump())
+    assert dumps[0] == dumps[1]
+    assert "rm_loans_per_member" in dumps[0] and '"simulation"' in dumps[0]
+    other = simulate(
+        LIBRARY, "--workload", EXAMPLE_WORKLOAD, "--db", tmp_path / "c.db", "--seed", "8"
+    )
+    assert other.exit_code == 0
+    with EventStore.open(tmp_path / "c.db", read_only=True) as store:
+        assert store.dump() != dumps[0]
+
+
+@needs_generator
+def test_generated_runs_are_deterministic_too(tmp_path: Path) -> None:
+    dumps = []
+    for name in ("a.db", "b.db"):
+        result = simulate(LIBRARY, "--commands", "150", "--seed", "4", "--db", tmp_path / name)
+        assert result.exit_code in (0, 1), result.output
+        with EventStore.open(tmp_path / name, read_only=True) as store:
+            dumps.append(store.dump())
+    assert dumps[0] == dumps[1]
+
+
+def test_the_default_database_is_the_model_stem_in_the_current_directory(
+    in_tmp: Path, small: Path
+) -> None:
+    result = simulate(LIBRARY, "--workload", small)
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "library.sim.db").is_file()
+    assert "library.sim.db" in result.output
+
+
+def test_an_existing_store_is_refused_then_continued_or_replaced(
+    small: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "run.db"
+    assert simulate(LIBRARY, "--workload", small, "--db", db).exit_code == 0
+    before = db.read_bytes()
+    refused = simulate(LIBRARY, "--workload", small, "--db", db)
+    assert refused.exit_code == 2
+    assert "already holds 9 events from 1 run" in refused.output
+    assert "--continue" in refused.output and "--force" in refused.output
+    assert db.read_bytes() == before
+
+    continued = simulate(LIBRARY, "--workload", small, "--db", db, "--continue", "--format", "json")
+    assert continued.exit_code == 0, continued.output
+    with EventStore.open(db, read_only=True) as store:
+        runs = store.runs()
+        assert [r.id for r in runs] == [1, 2]
+        assert store.head_position() == 18  # new ids, so the second run's events are new
+        assert runs[1].started_at > runs[0].finished_at  # time does not run backwards
+
+    replaced = simulate(LIBRARY, "--workload", small, "--db", db, "--force")
+    assert replaced.exit_code == 0, replaced.output
+    with EventStore.open(db, read_only=True) as store:
+        assert len(store.runs()) == 1 and store.head_position() == 9
+
+
+def test_a_file_that_is_not_a_store_is_refused_unless_forced(small: Path, tmp_path: Path) -> None:
+    db = tmp_path / "notes.txt"
+    db.write_text("my notes\n" * 100, encoding="utf-8")
+    for extra in ((), ("--continue",)):
+        result = simulate(LIBRARY, "--workload", small, "--db", db, *extra)
+        assert result.exit_code == 2
+        assert "is not an event store" in result.output
+    assert db.read_text(encoding="utf-8").startswith("my notes")
+    assert simulate(LIBRARY, "--workload", small, "--db", db, "--force").exit_code == 0
+
+
+def test_an_empty_file_or_empty_store_is_used(small: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert simulate(LIBRARY, "--workload", small, "--db", empty).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    EventStore.open(fresh).close()
+    assert simulate(LIBRARY, "--workload", small, "--db", fresh).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--commands", "5", "--workload", "w.yaml"), "not both"),
+        (("--force", "--continue"), "not both"),
+        (("--workload", "missing.yaml"), "missing.yaml: no such file"),
+    ],
+)
+def test_bad_usage_exits_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = simulate(LIBRARY, "--db", tmp_path / "x.db", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_bad_workload_exits_2_with_its_location(tmp_path: Path) -> None:
+    workload = tmp_path / "w.yaml"
+    workload.write_text("steps:\n  - LendBook: {book_id: b1, membr_id: m1}\n", encoding="utf-8")
+    result = simulate(LIBRARY, "--workload", workload, "--db", tmp_path / "x.db")
+    assert result.exit_code == 2
+    assert f"{workload}:2:29: command 'LendBook' has no field 'membr_id'" in result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_a_step_whose_value_does_not_fit_stops_the_run_with_exit_2(tmp_path: Path) -> None:
+    workload = tmp_path / "w.yaml"
+    workload.write_text(
+        "steps:\n  - JoinLibrary: {member_id: m1, name: Ada}\n"
+        "  - PayFine: {member_id: m1, amount: lots}\n",
+        encoding="utf-8",
+    )
+    result = simulate(LIBRARY, "--workload", workload, "--db", tmp_path / "x.db")
+    assert result.exit_code == 2
+    assert f"the run stopped at {workload}:3:" in result.output
+    with EventStore.open(tmp_path / "x.db", read_only=True) as store:
+        assert store.head_position() == 1
+        assert store.runs()[0].summary["stopped"].startswith(f"{workload}:3:")  # type: ignore[index]
+
+
+def test_an_invalid_model_exits_2(tmp_path: Path) -> None:
+    model = tmp_path / "bad.yaml"
+    model.write_text(
+        "workbench: 1\nname: Bad\ncommands:\n  Do: {aggregate: Nope}\n", encoding="utf-8"
+    )
+    result = simulate(model, "--db", tmp_path / "x.db")
+    assert result.exit_code == 2
+    assert "cannot simulate this model" in result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_modeling_errors_make_the_run_exit_1(tmp_path: Path) -> None:
+    model = tmp_path / "counter.yaml"
+    model.write_text(
+        """\
+workbench: 1
+name: Counter
+aggregates:
+  Counter:
+    id: counter_id
+    state: {n: {type: int, default: 0}}
+    invariants: ["state.n <= 2"]
+commands:
+  Add: {aggregate: Counter, fields: {counter_id: uuid}, emits: [Added: {}]}
+events:
+  Added: {aggregate: Counter, fields: {counter_id: uuid}, evolve: {n: "state.n + 1"}}
+""",
+        encoding="utf-8",
+    )
+    workload = tmp_path / "w.yaml"
+    workload.write_text("steps:\n  - repeat: {times: 4, steps: [{Add: {counter_id: c}}]}\n")
+    result = simulate(model, "--workload", workload, "--db", tmp_path / "x.db")
+    assert result.exit_code == 1
+    assert "first modeling errors:" in result.output
+
+
+def test_batch_and_synchronous_options_are_recorded(small: Path, tmp_path: Path) -> None:
+    result = simulate(
+        LIBRARY,
+        "--workload",
+        small,
+        "--db",
+        tmp_path / "x.db",
+        "--batch",
+        "1",
+        "--synchronous",
+        "full",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["batch"], summary["synchronous"]) == (1, "FULL")
+    assert summary["events"]["total"] == 9  # the same run, one transaction per command
+
+
+@needs_generator
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["simulate", str(LIBRARY), "--commands", "1200", "--db", str(tmp_path / "x.db")]
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert "simulating" not in result.stderr
+    assert "%" not in result.stderr
+
+
+@needs_generator
+@pytest.mark.parametrize("model", EXAMPLE_MODELS, ids=lambda p: p.stem)
+def test_generated_commands_run_on_every_example_model(model: Path, tmp_path: Path) -> None:
+    db = tmp_path / "gen.db"
+    result = simulate(model, "--commands", "200", "--db", db, "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    summary = json.loads(result.output)
+    commands = summary["commands"]
+    assert commands["submitted"] + commands["invalid_input"] == 200
+    assert commands["invalid_input"] == 0, summary["invalid_input"]
+    assert commands["accepted"] > 0
+    assert summary["events"]["total"] > 0
+    assert "internal error" not in result.output
+    with EventStore.open(db, read_only=True) as store:
+        assert store.head_position() == summary["store"]["events"]

@@ -1,0 +1,257 @@
+"""A simulation run: many commands into one store file that is kept for inspection.
+
+Why this layer between the CLI and the engine: ``workbench simulate`` and the engine
+benchmark run the very same loop, and so could the TUI. :class:`Simulation` feeds the
+engine commands from a workload file or a generator, ``batch`` commands per store
+transaction (read models catch up at the end of each batch, so a batch is also the
+unit of consistency between the log and the read models), counts every outcome in a
+:class:`~workbench.sim.summary.Summary`, and records the run in the file's ``runs``
+table with the deterministic part of that summary.
+
+The store file: :func:`check_database` decides what may happen to an existing file
+before anything is written. A new path, an empty file or an empty event store is
+used as it is; a file holding events or runs is refused unless the caller asked to
+replace it (``force``) or to add to it (``resume``). When adding, the ids of the new
+run are drawn from a seed derived from the run's number in the file (the same seed
+would give the same ids again, and event ids are unique in a file), and the clock
+starts after the last stored event so time never runs backwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.model.diagnostics import Location
+from workbench.sim.engine import Engine, InputError
+from workbench.sim.placeholders import Placeholders
+from workbench.sim.summary import Summary
+from workbench.sim.workload import WorkloadItem
+from workbench.store import EventStore, StoreError
+from workbench.store.projections import quote
+
+__all__ = [
+    "DatabaseRefused",
+    "ExistingStore",
+    "Simulation",
+    "check_database",
+    "id_seed",
+    "remove_database",
+]
+
+#: Commands per transaction unless the workload file or the caller says otherwise.
+DEFAULT_BATCH = 500
+
+
+class DatabaseRefused(Exception):
+    """The ``--db`` file exists with content this run must not overwrite or cannot use."""
+
+
+@dataclass(frozen=True)
+class ExistingStore:
+    """What an existing event store file holds, as far as a new run cares."""
+
+    events: int
+    runs: int
+    #: The latest simulated time the file knows: its last event or the end of its last run.
+    last_time: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.events == 0 and self.runs == 0
+
+
+def check_database(path: Path, *, force: bool, resume: bool) -> ExistingStore | None:
+    """What is at ``path`` (``None``: nothing to keep), or :class:`DatabaseRefused`.
+
+    Never writes: the file is opened read-only, so refusing leaves it untouched.
+    """
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+        return None
+    if path.is_dir():
+        raise DatabaseRefused(f"{path} is a directory; give --db a file name")
+    if force:
+        return None
+    try:
+        with EventStore.open(path, read_only=True) as store:
+            existing = _existing(store)
+    except (StoreError, sqlite3.Error) as error:
+        raise DatabaseRefused(
+            f"{path} exists and is not an event store ({error}); "
+            "choose another --db or pass --force to replace it"
+        ) from None
+    if resume or existing.empty:
+        return existing
+    raise DatabaseRefused(
+        f"{path} already holds {_count(existing.events, 'event')} from "
+        f"{_count(existing.runs, 'run')}; "
+        "pass --continue to add to it, --force to replace it, or choose another --db"
+    )
+
+
+def _existing(store: EventStore) -> ExistingStore:
+    conn = store.connection
+    (events,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
+    (runs,) = conn.execute("SELECT COUNT(*) FROM runs").fetchone()
+    row = conn.execute("SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
+    (finished,) = conn.execute("SELECT MAX(finished_at) FROM runs").fetchone()
+    times = [str(t) for t in (row[0] if row else None, finished) if t is not None]
+    return ExistingStore(int(events), int(runs), max(times, key=_instant) if times else None)
+
+
+def _instant(text: str) -> tuple[int, str]:
+    """Order ISO times by value where they parse (mixed offsets sort as text)."""
+    try:
+        return (0, dt.datetime.fromisoformat(text).replace(tzinfo=None).isoformat())
+    except ValueError:
+        return (1, text)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def remove_database(path: Path) -> None:
+    """Delete a store file and its WAL companions (for ``--force``)."""
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{path}{suffix}")
+
+
+def id_seed(seed: int, previous_runs: int) -> int:
+    """The seed of a run's ids: ``seed`` itself for the first run in a file, else a
+    number derived from it and the run's place, so a continued file gets new ids."""
+    if previous_runs == 0:
+        return seed
+    digest = hashlib.sha256(f"{seed}/{previous_runs}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def resume_start(start: dt.datetime, existing: ExistingStore | None) -> dt.datetime:
+    """The clock start of a run: ``start``, or just after the file's latest time if later."""
+    if existing is None or existing.last_time is None:
+        return start
+    try:
+        last = dt.datetime.fromisoformat(existing.last_time)
+    except ValueError:
+        return start
+    if (last.tzinfo is None) != (start.tzinfo is None):
+        return start
+    return max(start, last + dt.timedelta(seconds=1))
+
+
+class Simulation:
+    """Runs a stream of workload items through ``engine``, ``batch`` commands at a time.
+
+    ``stop_on_invalid``: a command whose values do not fit the model stops the run
+    (a workload file is wrong, and says where); otherwise it is counted and skipped
+    (a generator produced it, and the run goes on). ``progress`` is told how many
+    commands each batch submitted.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        summary: Summary,
+        *,
+        batch: int = DEFAULT_BATCH,
+        stop_on_invalid: bool = True,
+        placeholders: Placeholders | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        self.engine = engine
+        self.summary = summary
+        self.batch = batch
+        self.stop_on_invalid = stop_on_invalid
+        self.placeholders = placeholders
+        self.progress = progress
+        if placeholders is not None:
+            summary.spell = placeholders.show_text
+
+    def run(self, items: Iterable[WorkloadItem]) -> Summary:
+        """Run every item, record the run in the store, and return the summary."""
+        engine, summary = self.engine, self.summary
+        store = engine.store
+        summary.clock_start = engine.clock.text()
+        run_id = store.start_run(
+            summary.model, seed=summary.seed, kind="simulation", started_at=engine.clock.text()
+        )
+        started = time.perf_counter()
+        try:
+            self._drive(iter(items))
+        except KeyboardInterrupt:
+            summary.stopped = "interrupted; the last batch was rolled back"
+        summary.elapsed = time.perf_counter() - started
+        self._collect(store)
+        store.finish_run(run_id, summary.outcome(), finished_at=engine.clock.text())
+        return summary
+
+    def _drive(self, items: Iterator[WorkloadItem]) -> None:
+        engine, summary = self.engine, self.summary
+        hook = self.placeholders.resolve if self.placeholders is not None else None
+        finished = False
+        while not finished:
+            submitted = 0
+            with engine.batch():
+                while submitted < self.batch:
+                    item = next(items, None)
+                    if item is None:
+                        finished = True
+                        break
+                    if item.advance is not None:
+                        summary.add_run(engine.advance(item.advance))
+                        continue
+                    assert item.command is not None
+                    try:
+                        message = engine.command_message(item.command, item.fields, uuid_hook=hook)
+                    except InputError as error:
+                        if self.stop_on_invalid:
+                            summary.stopped = f"{item.location}: {self._spell(str(error))}"
+                            finished = True
+                            break
+                        summary.add_invalid_input(item.command, str(error))
+                        continue
+                    summary.submitted += 1
+                    submitted += 1
+                    summary.add_run(engine.submit(message))
+            summary.add_problems(engine.problems)
+            engine.problems.clear()
+            if self.progress is not None and submitted:
+                self.progress(submitted)
+
+    def _spell(self, text: str) -> str:
+        return self.placeholders.show_text(text) if self.placeholders is not None else text
+
+    def _collect(self, store: EventStore) -> None:
+        engine, summary = self.engine, self.summary
+        conn = store.connection
+        summary.clock_end = engine.clock.text()
+        summary.pending_delayed = len(engine.schedule)
+        (summary.store_events,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        (summary.streams,) = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT stream_id FROM events)"
+        ).fetchone()
+        (summary.dead_letters,) = conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()
+        for name, runner in engine.projections.items():
+            table = store.projection(runner.table_name).table
+            (rows,) = conn.execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()
+            summary.read_models[name] = int(rows)
+
+
+def generated_items(
+    next_command: Callable[[], tuple[str, dict[str, object]]], count: int
+) -> Iterator[WorkloadItem]:
+    """``count`` generated commands as workload items."""
+    where = Location("generated")
+    for _ in range(count):
+        name, fields = next_command()
+        yield WorkloadItem(where, command=name, fields=fields)

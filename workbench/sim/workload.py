@@ -1,0 +1,367 @@
+"""Workload files: a scripted list of commands for ``workbench simulate --workload FILE``.
+
+Why a file of its own rather than more scenarios: a scenario checks one behaviour on a
+fresh store, a workload *exercises* the model, many streams and thousands of commands
+into one store that is kept for inspection. A workload is a YAML mapping::
+
+    seed: 7                        # optional: seed for generated ids (--seed overrides)
+    start: 2030-01-01T09:00:00     # optional: the simulated clock at the start
+    batch: 100                     # optional: commands per transaction (--batch overrides)
+    steps:
+      - JoinLibrary: {member_id: m1, name: Ada}
+      - repeat:
+          times: 50                # the steps below run 50 times, {i} = 1, 2, ... 50
+          steps:
+            - RegisterBook: {book_id: "b{i}", title: "Book {i}", genre: fiction}
+            - LendBook: {book_id: "b{i}", member_id: m1}
+      - advance: 30d               # move the clock; delayed policies that fall due run
+      - ReturnBook: {book_id: b7}
+
+Steps:
+
+* ``- CommandName: {field: value, ...}`` runs a command (no mapping for a command
+  without fields). Values are literals, as in scenarios: a text that is not a UUID in
+  a ``uuid`` position is a *placeholder* for a generated id, the same placeholder
+  giving the same id for the whole run (``m1`` above is one member throughout).
+* ``- advance: 24h`` moves the simulated clock (units ``s m h d w``).
+* ``- repeat: {times: N, steps: [...], as: NAME}`` runs its steps N times. In every
+  text value below it, ``{i}`` (or ``{NAME}`` with ``as: NAME``) is the iteration,
+  counted from 1; nested repeats name their counters apart. ``{{`` and ``}}`` are
+  literal braces; any other ``{word}`` is an error, so a mistyped counter cannot
+  silently make every iteration use the same id.
+
+Everything the file can get wrong that does not depend on values is found when it is
+loaded, with ``file:line:column``: unknown keys, unknown commands or fields, missing
+required fields, bad durations, times and counters. Values are converted when their
+step runs (placeholders are only known then); a value that does not fit stops the run
+at that step, again with its location.
+
+Steps are expanded lazily (:meth:`Workload.items`), so a ``repeat`` of a million
+commands costs no memory up front; :meth:`Workload.command_count` says how many
+commands the file will submit, for the progress bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.model.diagnostics import Diagnostic, Location, did_you_mean
+from workbench.model.schema import Model
+from workbench.model.types import parse_type
+from workbench.model.yamlio import DocumentError, YamlDocument, YamlPath, read_document
+from workbench.sim.clock import parse_duration, parse_instant
+
+__all__ = [
+    "Advance",
+    "CommandStep",
+    "Repeat",
+    "Workload",
+    "WorkloadError",
+    "WorkloadItem",
+    "load_workload",
+    "parse_workload",
+]
+
+TOP_LEVEL_KEYS = ("seed", "start", "batch", "steps")
+REPEAT_KEYS = ("times", "steps", "as")
+_COUNTER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class WorkloadError(ValueError):
+    """A workload file that cannot run; ``location`` points at the offending value."""
+
+    def __init__(self, location: Location, message: str, hint: str | None = None) -> None:
+        self.location = location
+        self.message = message
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """``file:line:col: message (hint)``, as the CLI prints it."""
+        text = f"{self.location}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    @classmethod
+    def from_diagnostic(cls, diagnostic: Diagnostic) -> WorkloadError:
+        return cls(diagnostic.location, diagnostic.message, diagnostic.hint)
+
+
+@dataclass(frozen=True)
+class CommandStep:
+    """Run ``command`` with ``fields``; ``counted`` says whether any text holds a ``{counter}``."""
+
+    command: str
+    fields: dict[str, Any]
+    location: Location
+    counted: bool = False
+
+
+@dataclass(frozen=True)
+class Advance:
+    """Move the simulated clock by ``delta``."""
+
+    delta: dt.timedelta
+    location: Location
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Run ``steps`` ``times`` times with the counter ``counter`` = 1, 2, ..."""
+
+    times: int
+    counter: str
+    steps: tuple[Step, ...]
+    location: Location
+
+
+Step = CommandStep | Advance | Repeat
+
+
+@dataclass(frozen=True)
+class WorkloadItem:
+    """One expanded step: a command with its final field values, or a clock advance."""
+
+    location: Location
+    command: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    advance: dt.timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A parsed workload file; the settings are ``None`` where the file gives none."""
+
+    path: str
+    steps: tuple[Step, ...]
+    seed: int | None = None
+    start: dt.datetime | None = None
+    batch: int | None = None
+
+    def items(self) -> Iterator[WorkloadItem]:
+        """Every step in order, repeats unrolled and counters filled in, one at a time."""
+        yield from _expand(self.steps, {})
+
+    def command_count(self) -> int:
+        """How many commands :meth:`items` yields (policies may add more when they run)."""
+        return _count(self.steps)
+
+
+def load_workload(path: str | Path, model: Model) -> Workload:
+    """Read and check a workload file against ``model``; raises :class:`WorkloadError`."""
+    try:
+        document = read_document(path)
+    except DocumentError as error:
+        raise WorkloadError.from_diagnostic(error.diagnostics[0]) from None
+    return parse_workload(document, model)
+
+
+def parse_workload(document: YamlDocument, model: Model) -> Workload:
+    """Check a parsed workload document against ``model`` and build the :class:`Workload`."""
+    return _Parser(document, model).workload()
+
+
+class _Parser:
+    def __init__(self, document: YamlDocument, model: Model) -> None:
+        self.document = document
+        self.model = model
+
+    def fail(self, path: YamlPath, message: str, hint: str | None = None) -> WorkloadError:
+        return WorkloadError(self.document.location(path), message, hint)
+
+    def key_fail(self, path: YamlPath, message: str, hint: str | None = None) -> WorkloadError:
+        return WorkloadError(self.document.location(path, key=True), message, hint)
+
+    def workload(self) -> Workload:
+        data = self.document.data
+        if not isinstance(data, dict):  # pragma: no cover - read_document insists on a mapping
+            raise self.fail((), "a workload file is a mapping with 'steps'")
+        for key in data:
+            if key not in TOP_LEVEL_KEYS:
+                raise self.key_fail(
+                    (key,),
+                    f"unknown key '{key}' in a workload (it may have {', '.join(TOP_LEVEL_KEYS)})",
+                    did_you_mean(str(key), TOP_LEVEL_KEYS),
+                )
+        if "steps" not in data:
+            raise self.fail(
+                (), "a workload needs 'steps': a list of commands, advances and repeats"
+            )
+        seed = data.get("seed")
+        if seed is not None and not _is_int(seed):
+            raise self.fail(("seed",), f"'seed' must be a whole number, not {seed!r}")
+        batch = data.get("batch")
+        if batch is not None and not (_is_int(batch) and batch >= 1):
+            raise self.fail(
+                ("batch",), f"'batch' must be a whole number of at least 1, not {batch!r}"
+            )
+        start = None
+        if data.get("start") is not None:
+            try:
+                start = parse_instant(str(data["start"]))
+            except ValueError:
+                raise self.fail(
+                    ("start",), f"'start' must be an ISO date or date-time, not {data['start']!r}"
+                ) from None
+        steps = self.steps(data["steps"], ("steps",), ())
+        return Workload(self.document.filename, steps, seed=seed, start=start, batch=batch)
+
+    def steps(self, value: Any, path: YamlPath, counters: tuple[str, ...]) -> tuple[Step, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(path, "'steps' must be a list of steps (each starting with '- ')")
+        return tuple(self.step(item, (*path, i), counters) for i, item in enumerate(value))
+
+    def step(self, item: Any, path: YamlPath, counters: tuple[str, ...]) -> Step:
+        if not isinstance(item, dict) or len(item) != 1:
+            raise self.fail(
+                path,
+                "a step is one of '- CommandName: {field: value}', '- advance: 24h' "
+                "or '- repeat: {times: N, steps: [...]}'",
+            )
+        ((name, body),) = item.items()
+        here = (*path, name)
+        if name == "advance":
+            try:
+                delta = parse_duration(str(body))
+            except ValueError as error:
+                raise self.fail(here, str(error)) from None
+            return Advance(delta, self.document.location(path))
+        if name == "repeat":
+            return self.repeat(body, here, counters)
+        return self.command(str(name), body, path, counters)
+
+    def repeat(self, body: Any, path: YamlPath, counters: tuple[str, ...]) -> Repeat:
+        if not isinstance(body, dict):
+            raise self.fail(path, "'repeat' needs a mapping: {times: N, steps: [...]}")
+        for key in body:
+            if key not in REPEAT_KEYS:
+                raise self.key_fail(
+                    (*path, key),
+                    f"unknown key '{key}' in a repeat (it may have {', '.join(REPEAT_KEYS)})",
+                    did_you_mean(str(key), REPEAT_KEYS),
+                )
+        times = body.get("times")
+        if not isinstance(times, int) or isinstance(times, bool) or times < 0:
+            raise self.fail(
+                (*path, "times") if "times" in body else path,
+                f"'times' must be a whole number of at least 0, not {times!r}",
+            )
+        counter = body.get("as", "i")
+        if not isinstance(counter, str) or not _IDENTIFIER.match(counter):
+            raise self.fail((*path, "as"), f"'as' names the counter: a plain name, not {counter!r}")
+        if counter in counters:
+            raise self.fail(
+                (*path, "as"),
+                f"the counter '{counter}' is already used by an enclosing repeat",
+                "name this one apart with 'as: j'",
+            )
+        if "steps" not in body:
+            raise self.fail(path, "'repeat' needs 'steps': the steps to run each time")
+        steps = self.steps(body["steps"], (*path, "steps"), (*counters, counter))
+        return Repeat(times, counter, steps, self.document.location(path[:-1]))
+
+    def command(
+        self, name: str, body: Any, path: YamlPath, counters: tuple[str, ...]
+    ) -> CommandStep:
+        here = (*path, name)
+        command = self.model.commands.get(name)
+        if command is None:
+            kind = "an event" if name in self.model.events else "not a command of the model"
+            hint = did_you_mean(name, [*self.model.commands, "advance", "repeat"])
+            if name in self.model.events:
+                hint = "a workload runs commands; events follow from them"
+            raise self.key_fail(here, f"'{name}' is {kind}", hint)
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise self.fail(here, f"the fields of '{name}' must be a mapping: {{field: value}}")
+        for key in body:
+            if key not in command.fields:
+                raise self.key_fail(
+                    (*here, key),
+                    f"command '{name}' has no field '{key}'",
+                    did_you_mean(str(key), command.fields),
+                )
+        for field_name, spec in command.fields.items():
+            if field_name not in body and parse_type(spec.type).kind not in ("optional", "any"):
+                raise self.fail(here, f"command '{name}' needs field '{field_name}' ({spec.type})")
+        counted = False
+        for key, value in body.items():
+            counted = self.check_counters(value, (*here, key), counters) or counted
+        return CommandStep(name, dict(body), self.document.location(path), counted)
+
+    def check_counters(self, value: Any, path: YamlPath, counters: tuple[str, ...]) -> bool:
+        """Whether ``value`` uses a counter; an unknown ``{name}`` is an error."""
+        if isinstance(value, str):
+            used = False
+            for match in _COUNTER.finditer(value):
+                name = match.group(1)
+                if name is None:
+                    continue  # {{ or }}
+                if name not in counters:
+                    known = ", ".join("{" + c + "}" for c in counters) or "none here"
+                    raise self.fail(
+                        path,
+                        f"'{{{name}}}' is not a repeat counter (counters: {known})",
+                        "write {{ and }} for literal braces",
+                    )
+                used = True
+            return used or "{{" in value or "}}" in value
+        if isinstance(value, list):
+            return any([self.check_counters(v, (*path, i), counters) for i, v in enumerate(value)])
+        if isinstance(value, dict):
+            return any([self.check_counters(v, (*path, k), counters) for k, v in value.items()])
+        return False
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _count(steps: tuple[Step, ...]) -> int:
+    total = 0
+    for step in steps:
+        if isinstance(step, CommandStep):
+            total += 1
+        elif isinstance(step, Repeat):
+            total += step.times * _count(step.steps)
+    return total
+
+
+def _expand(steps: tuple[Step, ...], counters: dict[str, int]) -> Iterator[WorkloadItem]:
+    for step in steps:
+        if isinstance(step, CommandStep):
+            fields = _fill(step.fields, counters) if step.counted else step.fields
+            yield WorkloadItem(step.location, command=step.command, fields=fields)
+        elif isinstance(step, Advance):
+            yield WorkloadItem(step.location, advance=step.delta)
+        else:
+            for index in range(1, step.times + 1):
+                yield from _expand(step.steps, {**counters, step.counter: index})
+
+
+def _fill(value: Any, counters: Mapping[str, int]) -> Any:
+    """``value`` with every ``{counter}`` replaced by its number (and ``{{ }}`` unescaped)."""
+    if isinstance(value, str):
+        if "{" not in value and "}" not in value:
+            return value
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name is None:
+                return match.group(0)[0]
+            return str(counters[name])
+
+        return _COUNTER.sub(replace, value)
+    if isinstance(value, list):
+        return [_fill(v, counters) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, counters) for k, v in value.items()}
+    return value
