@@ -205,6 +205,14 @@ def test_scalar_quoting(value: object, rendered: str) -> None:
     assert same_data(editor.document().data["name"], value)
 
 
+def test_setting_the_same_value_changes_nothing() -> None:
+    editor, diff = _edit(lambda e: e.set_value(("constants", "FINE_PER_DAY", "value"), "0.25"))
+    assert diff == []
+    assert editor.text() == MODEL
+    _, diff = _edit(lambda e: e.set_value(("constants", "FINE_PER_DAY", "value"), 0.25))
+    assert diff == ['-    value: "0.25"', "+    value: 0.25"]
+
+
 def test_set_value_inside_flow_mapping() -> None:
     _, diff = _edit(
         lambda e: e.set_value(("aggregates", "Book", "state", "title", "default"), "Untitled, 1st")
@@ -491,6 +499,10 @@ def test_refuses_edits_through_aliases_and_merges() -> None:
         editor.set_value(("base", "x"), 2)
     with pytest.raises(EditError, match="merge"):
         editor.set_value(("merged", "x"), 2)
+    with pytest.raises(EditError, match="alias"):
+        editor.set_key(("use",), "z", 2)
+    with pytest.raises(EditError, match="alias"):
+        editor.delete_key(("use",), "x")
     editor.set_value(("merged", "y"), 3)
     editor.set_value(("use",), {"z": 1})
     assert editor.document().data == {"base": {"x": 1}, "use": {"z": 1}, "merged": {"x": 1, "y": 3}}

@@ -65,12 +65,14 @@ class DocumentEditor:
     # ------------------------------------------------------------------ edits
 
     def set_value(self, path: YamlPath, value: Any) -> None:
-        """Replace the existing value at ``path``."""
+        """Replace the existing value at ``path`` (the same value again changes nothing)."""
         path = tuple(path)
         check_plain(value)
         if not path:
             raise EditError("cannot replace the whole document")
         chain = self._chain(path)
+        if same_data(_get(self._doc.data, path), value):
+            return
         parent, node = chain[-2][1], chain[-1][1]
         key_node = chain[-1][0]
         intended = copy.deepcopy(self._doc.data)
@@ -92,7 +94,7 @@ class DocumentEditor:
         if key in current:
             self.set_value((*mapping_path, key), value)
             return
-        node = self._chain(mapping_path)[-1][1]
+        node = self._container(mapping_path)
         intended = copy.deepcopy(self._doc.data)
         _get(intended, mapping_path)[key] = copy.deepcopy(value)
         if node.flow:
@@ -154,7 +156,7 @@ class DocumentEditor:
             return
         if not isinstance(current, list):
             raise EditError(f"the value at {_show(seq_path)} is not a list")
-        node = self._chain(seq_path)[-1][1]
+        node = self._container(seq_path)
         intended = copy.deepcopy(self._doc.data)
         _get(intended, seq_path).append(copy.deepcopy(value))
         if node.flow or not node.value:
@@ -224,6 +226,15 @@ class DocumentEditor:
                 f"{_show(path)} is shared through a YAML alias; edit the anchor instead"
             )
         return chain
+
+    def _container(self, path: YamlPath) -> Node:
+        """The mapping or list node at ``path``, which must be written out (not an alias)."""
+        node = self._chain(path)[-1][1]
+        if node.kind == "alias":
+            raise EditError(
+                f"{_show(path)} is shared through a YAML alias; edit the anchor instead"
+            )
+        return node
 
     def _inside_flow(self, chain: list[tuple[Node | None, Node]]) -> bool:
         return any(node.flow for _, node in chain[:-1])

@@ -10,7 +10,8 @@
 * :func:`dump_unchanged` gives back the bytes that were read; :class:`DocumentEditor`
   changes only the lines an edit touches and verifies every edit by parsing again.
 * :func:`format_text` is the canonical formatting of ``workbench fmt``, keeping comments.
-* :func:`workbench.model.atomic.write_atomic` writes files atomically.
+* :func:`workbench.model.atomic.write_atomic` writes files atomically (temp file, fsync,
+  ``os.replace``, directory fsync; mode kept; the previous version kept as ``<name>~``).
 
 ``YamlDocument.location`` falls back gracefully for paths of the *normalized* model that
 the file writes in shorthand: when a segment is missing and the node there is a mapping
