@@ -12,6 +12,7 @@ import sys
 import click
 
 from workbench import __version__
+from workbench.cli.explore_command import explore_command
 from workbench.cli.model_commands import (
     fmt_command,
     model_schema_command,
@@ -36,6 +37,7 @@ cli.add_command(fmt_command)
 cli.add_command(new_command)
 cli.add_command(model_schema_command)
 cli.add_command(test_command)
+cli.add_command(explore_command)
 cli.add_command(render_command)
 cli.add_command(docs_command)
 cli.add_command(simulate_command)

@@ -1,0 +1,233 @@
+"""``workbench explore``: search random command sequences for modeling bugs.
+
+Prints a header (model, seed, runs, steps), a live counter on a terminal's stderr,
+then each finding: its kind and command, the message, the aggregate's state, the
+shrunk sequence of steps and a scenario to paste into the model; internal errors
+(bugs in Event Workbench itself) come apart, with their traceback. The closing line
+says how much was explored. Exit codes: 0 nothing found, 1 something found, 2 the
+model cannot be read or run, or bad options.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.cli.output import echo_diagnostic, echo_json, plural
+from workbench.model.loader import load_model
+from workbench.sim.compiled import ModelNotRunnable, compile_model
+from workbench.sim.explore import (
+    Exploration,
+    ExploreError,
+    ExploreOptions,
+    commands_in,
+    explore,
+)
+from workbench.sim.explore_report import FailureReport, ReportWriter
+from workbench.sim.explore_scenario import flow
+
+EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
+
+
+@click.command("explore")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--steps",
+    type=click.IntRange(1, 1000),
+    default=30,
+    show_default=True,
+    help="Most commands in one sequence.",
+)
+@click.option(
+    "--runs",
+    "--examples",
+    "runs",
+    type=click.IntRange(1),
+    default=200,
+    show_default=True,
+    help="How many sequences to explore.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same findings.")
+@click.option(
+    "--command",
+    "-c",
+    "commands",
+    multiple=True,
+    metavar="NAME",
+    help="Generate only these commands (repeat, or separate with commas).",
+)
+@click.option(
+    "--max-failures",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Keep exploring until this many different failures are found.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def explore_command(
+    model: Path,
+    steps: int,
+    runs: int,
+    seed: int,
+    commands: tuple[str, ...],
+    max_failures: int,
+    output_format: str,
+) -> None:
+    """Search random command sequences of MODEL for invariant violations, failing
+    expressions and failing reactions; shrink each to a minimal scenario.
+
+    Rejected and ignored commands are normal outcomes. Each failure is printed with
+    a scenario in the model's format: paste it under 'scenarios:' and replace TODO
+    with what should happen. Exit 0 when nothing was found, 1 when something was,
+    2 when the model cannot be read or run.
+    """
+    loaded = load_model(model)
+    if loaded.model is None or not loaded.ok:
+        click.echo(click.style(f"{model}: cannot explore this model", fg="red", bold=True))
+        source = _source_lines(model)
+        for diagnostic in loaded.diagnostics.errors or loaded.diagnostics:
+            echo_diagnostic(diagnostic, source)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        compiled = compile_model(loaded.model)
+    except ModelNotRunnable as error:
+        click.echo(f"{model}: the model cannot be run: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    options = ExploreOptions(
+        seed=seed,
+        runs=runs,
+        steps=steps,
+        commands=commands_in(commands),
+        max_failures=max_failures,
+    )
+    if output_format == "text":
+        click.echo(_header(model, loaded.model.name, options))
+    progress = _Progress(runs) if sys.stderr.isatty() else None
+    try:
+        exploration = explore(loaded.model, options, compiled=compiled, progress=progress)
+    except ExploreError as error:
+        raise click.UsageError(str(error)) from None
+    finally:
+        if progress is not None:
+            progress.clear()
+    writer = ReportWriter(loaded.model, compiled, seed)
+    reports = [writer.report(found) for found in exploration.found]
+    if output_format == "json":
+        echo_json(_json(model, exploration, reports))
+    else:
+        _echo_text(exploration, reports)
+    sys.exit(EXIT_FOUND if reports else EXIT_OK)
+
+
+def _header(path: Path, name: str, options: ExploreOptions) -> str:
+    which = ", ".join(options.commands) if options.commands else "all commands"
+    return click.style(
+        f"exploring {path} ({name}): seed {options.seed}, {plural(options.runs, 'run')} "
+        f"of up to {plural(options.steps, 'step')}, {which}",
+        bold=True,
+    )
+
+
+class _Progress:
+    """A one-line counter on stderr, rewritten in place; only on a terminal."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+
+    def __call__(self, sequences: int, failures: int, shrinking: bool) -> None:
+        state = ", shrinking" if shrinking else ""
+        text = f"explored {sequences}/{self.runs} sequences, {plural(failures, 'failure')}{state}"
+        click.echo(f"\r{text}\x1b[K", nl=False, err=True)
+
+    def clear(self) -> None:
+        click.echo("\r\x1b[K", nl=False, err=True)
+
+
+def _echo_text(exploration: Exploration, reports: list[FailureReport]) -> None:
+    failures = [r for r in reports if r.kind != "internal-error"]
+    internal = [r for r in reports if r.kind == "internal-error"]
+    for number, report in enumerate(failures, start=1):
+        click.echo()
+        heading = f"FAILURE {number}: {report.title}"
+        click.echo(click.style(heading, fg="red", bold=True))
+        _echo_report(report)
+    for number, report in enumerate(internal, start=1):
+        click.echo()
+        heading = f"INTERNAL ERROR {number}: {report.title}"
+        click.echo(click.style(heading, fg="magenta", bold=True))
+        click.echo(
+            "  a bug in Event Workbench, not in the model: please report it with this output"
+        )
+        _echo_report(report)
+    click.echo()
+    summary = (
+        f"explored {plural(exploration.sequences, 'sequence')} "
+        f"({plural(exploration.commands, 'command')}): {plural(len(failures), 'failure')}"
+    )
+    if internal:
+        summary += f", {plural(len(internal), 'internal error')}"
+    click.echo(click.style(summary, bold=True, fg="red" if reports else "green"))
+
+
+def _echo_report(report: FailureReport) -> None:
+    click.echo(f"  {report.message}")
+    if report.issued_by:
+        click.echo(f"  (the command was issued by {report.issued_by})")
+    if report.state_of is not None and report.state is not None:
+        click.echo(f"  state of {report.state_of}:")
+        click.echo(f"    {flow(report.state)}")
+    click.echo(f"  steps (shrunk to {len(report.steps)}):")
+    for number, step in enumerate(report.steps, start=1):
+        click.echo(f"    {number}. {step.text()}")
+        for follow_up in step.follow_ups:
+            click.echo(f"         then {follow_up}")
+    if report.traceback:
+        click.echo("  traceback:")
+        for line in report.traceback.rstrip().splitlines():
+            click.echo(f"    {line}")
+    click.echo("  scenario: paste it under 'scenarios:' in the model and replace TODO with what")
+    click.echo("  should happen (the error of the rule to add, or the events to expect):")
+    click.echo()
+    click.echo(report.scenario, nl=False)
+    click.echo()
+    if report.reproduced:
+        click.echo(click.style("  `workbench test` fails with this scenario as it is.", dim=True))
+    else:
+        click.echo(
+            click.style(
+                "  note: running this scenario did not fail the same way; the failure may "
+                "depend on more than the events before it",
+                fg="yellow",
+            )
+        )
+
+
+def _json(path: Path, exploration: Exploration, reports: list[FailureReport]) -> dict[str, object]:
+    options = exploration.options
+    return {
+        "file": str(path),
+        "model": exploration.model,
+        "seed": options.seed,
+        "runs": options.runs,
+        "steps": options.steps,
+        "commands": list(options.commands) if options.commands else None,
+        "max_failures": options.max_failures,
+        "explored": {"sequences": exploration.sequences, "commands": exploration.commands},
+        "failures": [r.as_json() for r in reports if r.kind != "internal-error"],
+        "internal_errors": [r.as_json() for r in reports if r.kind == "internal-error"],
+    }
+
+
+def _source_lines(path: Path) -> list[str] | None:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None

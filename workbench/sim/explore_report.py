@@ -1,0 +1,375 @@
+"""From a shrunk failing sequence to what the user reads: the story and a scenario.
+
+The scenario follows Event Modeling: *given* the events that were in the store before
+the failing command, *when* that command, *then* what should happen, left to the user
+(``error: TODO``, or the events it emitted where a reaction to them failed). Writing
+the history as events rather than replaying the commands keeps the scenario short and
+independent of policies; the failing command itself is the *when*, even where a policy
+issued it or the clock made it due, because that is the command that needs a rule.
+
+Which command is "the failing one" is plain for a broken invariant or a failed
+expression. For a policy or projection failure it is a command whose events the
+reaction failed on; each candidate scenario is run through the scenario runner and
+the first one that fails the same way is kept. A scenario that could not be confirmed
+this way is still shown, marked as not reproduced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.model.schema import Model, Scenario
+from workbench.model.yamlio import DocumentError, parse_document
+from workbench.sim.clock import DEFAULT_START
+from workbench.sim.compiled import CompiledModel
+from workbench.sim.expectations import describe
+from workbench.sim.explore import Executed, Found, Trace
+from workbench.sim.explore_scenario import Message, ScenarioText, Spelling, flow, then_events
+from workbench.sim.messages import (
+    Accepted,
+    CommandResult,
+    DomainEvent,
+    Ignored,
+    InvariantViolation,
+    ModelingError,
+    Rejected,
+)
+from workbench.sim.scenarios import ScenarioRunner
+
+#: What to put in place of ``error: TODO``.
+TODO_HINT = "the error of the rule that should refuse this; or events / nothing: true"
+#: A jump of the clock larger than this between two steps is written as ``at``.
+CLOCK_JUMP = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class StepLine:
+    """One step of the minimal sequence, as shown: what ran and what came of it."""
+
+    action: str
+    name: str
+    fields: dict[str, Any]
+    outcome: str
+    follow_ups: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        if self.action == "advance":
+            return f"advance {self.name}  -> {self.outcome}"
+        return f"{self.name} {flow(self.fields)}  -> {self.outcome}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "name": self.name,
+            "fields": _json(self.fields),
+            "outcome": self.outcome,
+            "follow_ups": list(self.follow_ups),
+        }
+
+
+@dataclass
+class FailureReport:
+    """One finding, ready to print: what broke, the state, the steps, the scenario."""
+
+    kind: str
+    label: str
+    command: str
+    message: str
+    source: str
+    issued_by: str | None
+    state_of: str | None
+    state: dict[str, Any] | None
+    steps: list[StepLine] = field(default_factory=list)
+    scenario: str = ""
+    reproduced: bool = False
+    traceback: str | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} in {self.command}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "command": self.command,
+            "message": self.message,
+            "source": self.source,
+            "issued_by": self.issued_by,
+            "state_of": self.state_of,
+            "state": _json(self.state),
+            "steps": [step.as_json() for step in self.steps],
+            "scenario": self.scenario,
+            "reproduced": self.reproduced,
+            "traceback": self.traceback,
+        }
+
+
+def _json(value: Any) -> Any:
+    """Literals as JSON: quoted and bare text become plain strings."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+# --------------------------------------------------------------------------- building
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A way to write the failure as a scenario: history, the command, its result."""
+
+    events: Sequence[DomainEvent]
+    commands: Sequence[Executed]
+    name: str
+    fields: dict[str, Any]
+    at: dt.datetime
+    result: CommandResult | None
+
+
+class ReportWriter:
+    """Turns :class:`~workbench.sim.explore.Found` findings into :class:`FailureReport`."""
+
+    def __init__(self, model: Model, compiled: CompiledModel, seed: int) -> None:
+        self.model = model
+        self.compiled = compiled
+        self.seed = seed
+        self._titles: dict[str, int] = {}
+
+    def report(self, found: Found) -> FailureReport:
+        finding, trace = found.finding, found.trace
+        best: tuple[_Candidate, Spelling, str, bool] | None = None
+        for candidate in self._candidates(found):
+            spelling = Spelling(self.model)
+            text = self._scenario(found, candidate, spelling).render()
+            if self._reproduces(text, found):
+                best = (candidate, spelling, text, True)
+                break
+            best = best or (candidate, spelling, text, False)
+        assert best is not None, "a finding always has a last step"
+        chosen, spelling, text, reproduced = best
+        title = self._title(found, chosen)
+        self._titles[title] = self._titles.get(title, 0) + 1
+        result = chosen.result
+        command = finding.command if result is None else result.command.name
+        if finding.kind in ("policy-failure", "projection-failure"):
+            command = finding.source.split("'")[1] if "'" in finding.source else finding.source
+        report = FailureReport(
+            kind=finding.kind,
+            label=finding.label,
+            command=command,
+            message="",
+            source=finding.source,
+            issued_by=result.command.issued_by if result is not None else None,
+            state_of=None,
+            state=None,
+            scenario=text,
+            reproduced=reproduced,
+            traceback=finding.traceback,
+        )
+        report.steps = self._steps(trace, spelling)
+        self._state(report, found, spelling)
+        report.message = spelling.text(finding.message)
+        return report
+
+    # -- candidates ------------------------------------------------------------------
+
+    def _candidates(self, found: Found) -> list[_Candidate]:
+        """The ways to write this finding, most precise first (see the module docstring)."""
+        finding, trace = found.finding, found.trace
+        last = trace.executed[-1]
+        out: list[_Candidate] = []
+        if last.run is not None:
+            times = _result_times(last, trace)
+            offset = last.events_before
+            for index, result in enumerate(last.run.results):
+                wanted = (
+                    result is finding.result
+                    if finding.result is not None
+                    else isinstance(result, Accepted)
+                )
+                if wanted:
+                    out.append(
+                        _Candidate(
+                            events=trace.events[:offset],
+                            commands=(),
+                            name=result.command.name,
+                            fields=result.command.fields,
+                            at=times[index],
+                            result=result,
+                        )
+                    )
+                offset += len(result.events)
+        if last.step.action == "command":
+            typed = self._typed(last.step.name, last.step.fields)
+            out.append(
+                _Candidate(
+                    events=trace.events[: last.events_before] if last.run is None else (),
+                    commands=() if last.run is None else _replayable(trace.executed[:-1]),
+                    name=last.step.name,
+                    fields=typed,
+                    at=last.started,
+                    result=last.run.result if last.run is not None else None,
+                )
+            )
+        return out
+
+    def _typed(self, command: str, fields: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.compiled.values.fields(
+                fields, self.compiled.commands[command].types, owner=command
+            )
+        except ValueError:
+            return dict(fields)
+
+    # -- the scenario ----------------------------------------------------------------
+
+    def _scenario(self, found: Found, candidate: _Candidate, spelling: Spelling) -> ScenarioText:
+        finding = found.finding
+        title = self._title(found, candidate)
+        count = self._titles.get(title, 0)
+        name = title if count == 0 else f"{title} ({count + 1})"
+        scenario = ScenarioText(name)
+        clock = DEFAULT_START
+        for event in candidate.events:
+            at = event.time if event.time - clock > CLOCK_JUMP else None
+            clock = event.time
+            types = self.compiled.events[event.type].types
+            scenario.given.append(Message(event.type, spelling.fields(event.data, types), at))
+        for executed in candidate.commands:
+            step = executed.step
+            if step.action == "advance":
+                scenario.given.append(Message("advance", advance=step.name))
+                continue
+            at = executed.started if executed.started - clock > CLOCK_JUMP else None
+            clock = executed.started
+            types = self.compiled.commands[step.name].types
+            scenario.given.append(Message(step.name, spelling.fields(step.fields, types), at))
+        at = candidate.at if candidate.at - clock > CLOCK_JUMP else None
+        types = self.compiled.commands[candidate.name].types
+        scenario.when = Message(candidate.name, spelling.fields(candidate.fields, types), at)
+        scenario.comments.append(
+            f"found by `workbench explore --seed {self.seed}`: {spelling.text(finding.message)}"
+        )
+        scenario.then = self._then(found, candidate, spelling)
+        return scenario
+
+    def _title(self, found: Found, candidate: _Candidate) -> str:
+        """``explore found <kind> in <command>`` (or in the policy or projection that failed)."""
+        source = found.finding.source
+        element = candidate.name
+        if found.finding.kind in ("policy-failure", "projection-failure") and "'" in source:
+            element = source.split("'")[1]
+        return f"explore found {found.finding.label} in {element}"
+
+    def _then(self, found: Found, candidate: _Candidate, spelling: Spelling) -> list[str]:
+        result = candidate.result
+        if isinstance(result, Accepted):
+            events = [
+                Message(e.type, spelling.fields(e.data, self.compiled.events[e.type].types))
+                for e in result.events
+            ]
+            return [
+                f"# TODO: fix the {found.finding.label}; these are the events the command emitted",
+                *then_events(events),
+            ]
+        if isinstance(result, Ignored):
+            return [f"# TODO: fix the {found.finding.label}", "nothing: true"]
+        return [f"error: TODO  # {TODO_HINT}"]
+
+    def _reproduces(self, text: str, found: Found) -> bool:
+        """Whether the scenario, parsed back from its text and run, fails the same way."""
+        try:
+            document = parse_document("scenarios:\n" + text, "explore.yaml")
+            scenario = Scenario.model_validate(document.data["scenarios"][0])
+        except (DocumentError, ValueError, KeyError, IndexError, TypeError):
+            return False
+        runner = ScenarioRunner(self.model, seed=self.seed, compiled=self.compiled)
+        result = runner.run(scenario)
+        markers = found.finding.markers
+        return any(
+            all(marker in f"{failure.where}: {failure.line()}" for marker in markers)
+            for failure in result.failures
+        )
+
+    # -- the story -------------------------------------------------------------------
+
+    def _steps(self, trace: Trace, spelling: Spelling) -> list[StepLine]:
+        lines = []
+        for index, executed in enumerate(trace.executed):
+            step = executed.step
+            run = executed.run
+            if step.action == "advance":
+                ran = ", ".join(r.command.name for r in run.results) if run else ""
+                outcome = f"clock moved, ran {ran}" if ran else "clock moved"
+                lines.append(StepLine("advance", step.name, {}, outcome))
+                continue
+            types = self.compiled.commands[step.name].types
+            fields = spelling.fields(self._typed(step.name, step.fields), types)
+            if run is None:
+                lines.append(StepLine("command", step.name, fields, "raised an exception"))
+                continue
+            outcome = _outcome(run.result, spelling) if run.result is not None else "nothing ran"
+            follow_ups: tuple[str, ...] = ()
+            if index == len(trace.executed) - 1:
+                follow_ups = tuple(
+                    f"{r.command.name} (issued by {r.command.issued_by}): {_outcome(r, spelling)}"
+                    for r in run.results
+                    if r is not run.result
+                )
+            lines.append(StepLine("command", step.name, fields, outcome, follow_ups))
+        return lines
+
+    def _state(self, report: FailureReport, found: Found, spelling: Spelling) -> None:
+        result = found.finding.result
+        state = found.trace.state
+        if result is None or state is None:
+            return
+        aggregate = self.compiled.commands[result.command.name].aggregate
+        compiled = self.compiled.aggregates[aggregate]
+        id_value = result.command.fields.get(compiled.id_field)
+        shown = spelling.literal(id_value, compiled.id_type, compiled.id_field)
+        when = " after the command's events" if found.trace.state_after else ""
+        report.state_of = f"{aggregate} {flow(shown)}{when}"
+        report.state = spelling.fields(state, compiled.state_types)
+
+
+def _outcome(result: CommandResult, spelling: Spelling) -> str:
+    if isinstance(result, InvariantViolation):
+        return f"invariant '{result.invariant}' broken"
+    if isinstance(result, ModelingError):
+        return "modeling error"
+    if isinstance(result, Rejected):
+        return f"rejected with {result.error}"
+    return spelling.text(describe(result))
+
+
+def _replayable(executed: Sequence[Executed]) -> list[Executed]:
+    """The earlier steps a scenario can give as commands: those that were not refused."""
+    return [
+        e
+        for e in executed
+        if e.step.action == "advance"
+        or (e.run is not None and isinstance(e.run.result, Accepted | Ignored))
+    ]
+
+
+def _result_times(executed: Executed, trace: Trace) -> list[dt.datetime]:
+    """When each command of a step ran: the clock ticks after each, and a delayed
+    command runs no earlier than it was due."""
+    assert executed.run is not None
+    clock = executed.started
+    times = []
+    for result in executed.run.results:
+        due = trace.due.get(result.command.command_id)
+        if due is not None and due > clock:
+            clock = due
+        times.append(clock)
+        clock += trace.tick
+    return times
