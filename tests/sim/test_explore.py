@@ -187,6 +187,49 @@ projections:
       Counted: {upsert: {seen: "{**row.seen, event.label: row.seen[event.label] + 1}"}}
 """
 
+#: A payment provider's webhook, translated into a command by dividing by a number it sends.
+PAYMENTS = """\
+workbench: 1
+name: Payments
+externals:
+  Provider: {}
+aggregates:
+  Order:
+    id: order_id
+    state:
+      paid: {type: int, default: 0}
+commands:
+  PlaceOrder:
+    aggregate: Order
+    stream: new
+    fields: {order_id: uuid}
+    emits: [OrderPlaced: {}]
+  RecordPayment:
+    aggregate: Order
+    stream: existing
+    fields: {order_id: uuid, cents: int}
+    rules:
+      - {require: "command.cents > 0", error: InvalidAmount}
+    emits: [PaymentRecorded: {}]
+events:
+  OrderPlaced:
+    aggregate: Order
+    fields: {order_id: uuid}
+  PaymentRecorded:
+    aggregate: Order
+    fields: {order_id: uuid, cents: int}
+    evolve: {paid: "state.paid + event.cents"}
+  ChargeSucceeded:
+    external: Provider
+    fields: {order_id: uuid, amount: int, currency: str, split: int}
+translations:
+  RecordCharge:
+    on: ChargeSucceeded
+    when: "event.currency == 'eur'"
+    issue:
+      RecordPayment: {order_id: event.order_id, cents: "event.amount // event.split"}
+"""
+
 QUICK = ExploreOptions(seed=0, runs=60, steps=15)
 
 
@@ -278,6 +321,13 @@ def test_the_pasted_scenario_validates_and_workbench_test_reproduces_the_failure
     )
 
 
+def test_a_scenario_name_the_model_has_is_numbered() -> None:
+    (report,) = reports(WALLET)
+    model_text = with_scenario(WALLET, report.scenario, "error: InvalidAmount")
+    (again,) = reports(model_text)
+    assert again.scenario.startswith("  - name: explore found invariant violation in Withdraw (2)")
+
+
 def test_the_scenario_with_todo_is_flagged_by_validate(tmp_path: Path) -> None:
     (report,) = reports(WALLET)
     path = write(tmp_path, WALLET + report.scenario)
@@ -329,6 +379,25 @@ def test_a_failing_read_model_is_found_and_its_scenario_expects_the_events(
     assert invoke("validate", "--strict", path).exit_code == 0
     tested = invoke("test", path)
     assert tested.exit_code == 1 and "projection 'Labels'" in tested.output
+
+
+def test_events_from_external_systems_reach_the_translations(tmp_path: Path) -> None:
+    """The translation only runs for 'eur', a text explore takes from the model itself."""
+    (report,) = reports(PAYMENTS, ExploreOptions(seed=0, runs=200, steps=30))
+    assert report.kind == "policy-failure"
+    assert report.command == "RecordCharge"
+    assert "`event.amount // event.split` failed: division by zero" in report.message
+    assert [(step.action, step.name) for step in report.steps] == [("event", "ChargeSucceeded")]
+    assert (
+        "    when:\n      ChargeSucceeded: {order_id: o1, amount: 0, currency: eur, split: 0}"
+        in (report.scenario)
+    )
+    assert report.scenario.endswith("      commands: []\n")
+    assert report.reproduced
+    path = write(tmp_path, PAYMENTS + "scenarios:\n" + report.scenario)
+    assert invoke("validate", path).exit_code == 0
+    tested = invoke("test", path)
+    assert tested.exit_code == 1 and "translation 'RecordCharge'" in tested.output
 
 
 def test_max_failures_keeps_exploring_for_different_failures() -> None:

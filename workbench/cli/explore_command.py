@@ -18,13 +18,7 @@ import click
 from workbench.cli.output import echo_diagnostic, echo_json, plural
 from workbench.model.loader import load_model
 from workbench.sim.compiled import ModelNotRunnable, compile_model
-from workbench.sim.explore import (
-    Exploration,
-    ExploreError,
-    ExploreOptions,
-    commands_in,
-    explore,
-)
+from workbench.sim.explore import Exploration, ExploreError, ExploreOptions, explore
 from workbench.sim.explore_report import FailureReport, ReportWriter
 from workbench.sim.explore_scenario import flow
 
@@ -56,7 +50,7 @@ EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
     "commands",
     multiple=True,
     metavar="NAME",
-    help="Generate only these commands (repeat, or separate with commas).",
+    help="Generate only these commands, and no external events (repeat, or use commas).",
 )
 @click.option(
     "--max-failures",
@@ -125,6 +119,12 @@ def explore_command(
     else:
         _echo_text(exploration, reports)
     sys.exit(EXIT_FOUND if reports else EXIT_OK)
+
+
+def commands_in(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--command`` values, split on commas as well: ``-c A,B -c C``."""
+    out = [part.strip() for name in names for part in name.split(",") if part.strip()]
+    return tuple(dict.fromkeys(out)) or None
 
 
 def _header(path: Path, name: str, options: ExploreOptions) -> str:

@@ -18,10 +18,14 @@ A rejected or ignored command is an ordinary outcome, not a finding.
 Why hypothesis: it shrinks. A failure found after thirty random steps usually needs
 two or three of them; hypothesis replays the sequence with steps left out and values
 made plainer until nothing more can go, so the report shows the essence of the bug.
-Steps are drawn one at a time (:meth:`CommandGenerator.strategy`) because a step's ids
-depend on the steps before it. Each step is one command, or, in a model with delayed
-policies, sometimes an ``advance`` of the simulated clock so they fire. The minimal
-sequence is then written as a scenario by :mod:`workbench.sim.explore_scenario`.
+Steps are drawn one at a time (:class:`~workbench.sim.generate.DrawChoices`) because a
+step's ids depend on the steps before it; shrinking one finding takes at most
+``shrink_budget`` replays, so a large model cannot keep it busy for minutes. Each step is one command; in a model with delayed
+policies, sometimes an ``advance`` of the simulated clock so they fire; in a model
+with translations, sometimes an event from the external system they listen to.
+After hypothesis, the steps the finding does not need are left out and its numbers
+made plain by replaying the concrete steps; :mod:`workbench.sim.explore_report` then
+writes the minimal sequence as a scenario.
 
 Determinism: the same model, options and seed give the same findings, byte for byte
 (hypothesis runs seeded, with no example database).
@@ -32,8 +36,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.model.schema import Model
@@ -104,9 +109,10 @@ class ExploreOptions:
 
 @dataclass(frozen=True)
 class Step:
-    """One generated step: a command with its input, or an advance of the clock."""
+    """One generated step: a command with its input, an advance of the clock, or an
+    event from an external system (appended, then reacted to by translations)."""
 
-    action: Literal["command", "advance"]
+    action: Literal["command", "advance", "event"]
     name: str
     fields: dict[str, Any] = field(default_factory=dict)
 
@@ -264,6 +270,10 @@ class _Sequence:
         try:
             if step.action == "advance":
                 run = engine.advance(parse_duration(step.name))
+            elif step.action == "event":
+                event = engine.append_event(step.name, step.fields)
+                self.trace.events.append(event)
+                run = engine.react(event)
             else:
                 run = engine.execute(step.name, step.fields)
         except InputError as error:
@@ -362,6 +372,7 @@ class Explorer:
         if not model.commands:
             raise ExploreError("the model has no commands to explore")
         self.advances = _advances(self.compiled)
+        self.externals = () if options.commands else _externals(model)
         self.exploration = Exploration(model.name, options)
         self._known: set[tuple[str, str, str]] = set()
         self._shrinking = False
@@ -380,7 +391,7 @@ class Explorer:
             search += 1
             if found is None:
                 break
-            found = self._without_needless_steps(found)
+            found = self._with_plainer_numbers(self._without_needless_steps(found))
             self._known.add(found.finding.key)
             self.exploration.found.append(found)
         return self.exploration
@@ -446,6 +457,9 @@ class Explorer:
                 return None
             if self.advances and choices.chance(0.1):
                 return Step("advance", choices.pick(self.advances))
+            if self.externals and choices.chance(0.1):
+                event = choices.pick(self.externals)
+                return Step("event", event, generator.event_fields(event, choices))
             name, fields = generator.next_command(choices)
             return Step("command", name, fields)
 
@@ -491,6 +505,23 @@ class Explorer:
                     break
         return found
 
+    def _with_plainer_numbers(self, found: Found) -> Found:
+        """Make each number in the steps as plain as the finding allows (``-1.00`` rather
+        than ``-15.14``): hypothesis may have stopped short of it, and plain numbers make
+        the scenario read as the rule it lacks."""
+        steps = [executed.step for executed in found.trace.executed]
+        for index, step in enumerate(steps):
+            for name, value in step.fields.items():
+                for plainer in _plainer(value):
+                    fields = {**steps[index].fields, name: plainer}
+                    trial = [*steps[:index], replace(step, fields=fields), *steps[index + 1 :]]
+                    replayed = self._replay(trial, found.finding.key)
+                    if replayed is not None and len(replayed.trace.executed) == len(steps):
+                        steps, found = trial, replayed
+                        break
+                step = steps[index]
+        return found
+
     def _replay(self, steps: list[Step], key: tuple[str, str, str]) -> Found | None:
         """Run concrete ``steps``; the finding ``key`` if they reach it (stopping there)."""
         sequence = _Sequence(self.model, self.compiled, self.options.seed)
@@ -522,6 +553,29 @@ class Explorer:
             )
 
 
+def _plainer(value: Any) -> list[Any]:
+    """Plainer numbers to try instead of ``value``, plainest first: zero, one, minus one,
+    a cent either way; of those, the ones before ``value`` in that order, or for any
+    other number, the ones shorter to write."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return []
+    if isinstance(value, int):
+        options: list[Any] = [0, 1, -1]
+    else:
+        options = [Decimal(text) for text in ("0.00", "1.00", "-1.00", "0.01", "-0.01")]
+    if value in options:
+        return options[: options.index(value)]
+    return [option for option in options if len(str(option)) <= len(str(value))]
+
+
+def _externals(model: Model) -> tuple[str, ...]:
+    """Events from external systems that a policy or translation reacts to."""
+    reacting = {p.on for p in (*model.policies.values(), *model.translations.values())}
+    return tuple(
+        name for name, event in model.events.items() if event.external and name in reacting
+    )
+
+
 def _advances(compiled: CompiledModel) -> tuple[str, ...]:
     """The clock steps worth trying: each delayed policy's delay, then an hour and a day."""
     delays: list[str] = []
@@ -545,13 +599,3 @@ def explore(
 ) -> Exploration:
     """Search ``model`` for findings; raises :class:`ExploreError` if it cannot start."""
     return Explorer(model, options or ExploreOptions(), compiled=compiled, progress=progress).run()
-
-
-def commands_in(names: Iterable[str] | None) -> tuple[str, ...] | None:
-    """``--command`` values, split on commas as well: ``-c A,B -c C``."""
-    if not names:
-        return None
-    out: list[str] = []
-    for name in names:
-        out.extend(part.strip() for part in name.split(",") if part.strip())
-    return tuple(dict.fromkeys(out)) or None

@@ -19,21 +19,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from workbench.model.schema import Model, Scenario
+from workbench.model.types import TypeRef
 from workbench.model.yamlio import DocumentError, parse_document
-from workbench.sim.clock import DEFAULT_START
+from workbench.sim.clock import DEFAULT_START, parse_duration
 from workbench.sim.compiled import CompiledModel
 from workbench.sim.expectations import describe
 from workbench.sim.explore import Executed, Found, Trace
-from workbench.sim.explore_scenario import Message, ScenarioText, Spelling, flow, then_events
+from workbench.sim.explore_scenario import (
+    Message,
+    ScenarioText,
+    Spelling,
+    flow,
+    then_commands,
+    then_events,
+)
 from workbench.sim.messages import (
     Accepted,
     CommandResult,
     DomainEvent,
     Ignored,
     InvariantViolation,
+    IssuedCommand,
     ModelingError,
     Rejected,
 )
@@ -58,7 +67,8 @@ class StepLine:
     def text(self) -> str:
         if self.action == "advance":
             return f"advance {self.name}  -> {self.outcome}"
-        return f"{self.name} {flow(self.fields)}  -> {self.outcome}"
+        arrives = "event " if self.action == "event" else ""
+        return f"{arrives}{self.name} {flow(self.fields)}  -> {self.outcome}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -123,14 +133,21 @@ def _json(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A way to write the failure as a scenario: history, the command, its result."""
+    """A way to write the failure as a scenario.
 
-    events: Sequence[DomainEvent]
-    commands: Sequence[Executed]
-    name: str
-    fields: dict[str, Any]
-    at: dt.datetime
-    result: CommandResult | None
+    *given* the ``events`` (history) and the ``steps`` (replayed as commands), *when*
+    a ``command`` or an ``event`` named ``name`` (or no when: a state view), *then*
+    what ``result`` or ``issued`` say happened.
+    """
+
+    events: Sequence[DomainEvent] = ()
+    steps: Sequence[Executed] = ()
+    when: Literal["command", "event"] | None = None
+    name: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    at: dt.datetime = DEFAULT_START
+    result: CommandResult | None = None
+    issued: tuple[IssuedCommand, ...] = ()
 
 
 class ReportWriter:
@@ -140,7 +157,8 @@ class ReportWriter:
         self.model = model
         self.compiled = compiled
         self.seed = seed
-        self._titles: dict[str, int] = {}
+        #: Scenario names taken, by the model or by earlier findings: names are unique.
+        self._names = {scenario.name for scenario in model.scenarios}
 
     def report(self, found: Found) -> FailureReport:
         finding, trace = found.finding, found.trace
@@ -154,8 +172,7 @@ class ReportWriter:
             best = best or (candidate, spelling, text, False)
         assert best is not None, "a finding always has a last step"
         chosen, spelling, text, reproduced = best
-        title = self._title(found, chosen)
-        self._titles[title] = self._titles.get(title, 0) + 1
+        self._names.add(self._name(found, chosen))
         result = chosen.result
         command = finding.command if result is None else result.command.name
         if finding.kind in ("policy-failure", "projection-failure"):
@@ -184,11 +201,13 @@ class ReportWriter:
         """The ways to write this finding, most precise first (see the module docstring)."""
         finding, trace = found.finding, found.trace
         last = trace.executed[-1]
+        step, run = last.step, last.run
+        before = trace.events[: last.events_before]
         out: list[_Candidate] = []
-        if last.run is not None:
+        if run is not None:
             times = _result_times(last, trace)
-            offset = last.events_before
-            for index, result in enumerate(last.run.results):
+            offset = last.events_before + (step.action == "event")
+            for index, result in enumerate(run.results):
                 wanted = (
                     result is finding.result
                     if finding.result is not None
@@ -198,7 +217,7 @@ class ReportWriter:
                     out.append(
                         _Candidate(
                             events=trace.events[:offset],
-                            commands=(),
+                            when="command",
                             name=result.command.name,
                             fields=result.command.fields,
                             at=times[index],
@@ -206,69 +225,104 @@ class ReportWriter:
                         )
                     )
                 offset += len(result.events)
-        if last.step.action == "command":
-            typed = self._typed(last.step.name, last.step.fields)
+        if step.action == "command":
             out.append(
                 _Candidate(
-                    events=trace.events[: last.events_before] if last.run is None else (),
-                    commands=() if last.run is None else _replayable(trace.executed[:-1]),
-                    name=last.step.name,
-                    fields=typed,
+                    events=before if run is None else (),
+                    steps=() if run is None else _replayable(trace.executed[:-1]),
+                    when="command",
+                    name=step.name,
+                    fields=self._typed(step.name, step.fields),
                     at=last.started,
-                    result=last.run.result if last.run is not None else None,
+                    result=run.result if run is not None else None,
                 )
             )
+        if step.action == "event":
+            out.append(
+                _Candidate(
+                    events=before,
+                    when="event",
+                    name=step.name,
+                    fields=self._typed(step.name, step.fields),
+                    at=last.started,
+                    issued=tuple(run.issued) if run is not None else (),
+                )
+            )
+        # The last resort: every step that took effect, the last one too, as history.
+        out.append(_Candidate(steps=[*_replayable(trace.executed[:-1]), last]))
         return out
 
-    def _typed(self, command: str, fields: dict[str, Any]) -> dict[str, Any]:
+    def _typed(self, message: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """A generated step's fields as the engine holds them (decimals, dates, ids)."""
         try:
-            return self.compiled.values.fields(
-                fields, self.compiled.commands[command].types, owner=command
-            )
+            return self.compiled.values.fields(fields, self._types(message), owner=message)
         except ValueError:
             return dict(fields)
+
+    def _types(self, message: str) -> dict[str, TypeRef]:
+        command = self.compiled.commands.get(message)
+        return command.types if command is not None else self.compiled.events[message].types
 
     # -- the scenario ----------------------------------------------------------------
 
     def _scenario(self, found: Found, candidate: _Candidate, spelling: Spelling) -> ScenarioText:
-        finding = found.finding
-        title = self._title(found, candidate)
-        count = self._titles.get(title, 0)
-        name = title if count == 0 else f"{title} ({count + 1})"
-        scenario = ScenarioText(name)
-        clock = DEFAULT_START
+        scenario = ScenarioText(self._name(found, candidate))
+        clock = _Clock()
         for event in candidate.events:
-            at = event.time if event.time - clock > CLOCK_JUMP else None
-            clock = event.time
             types = self.compiled.events[event.type].types
-            scenario.given.append(Message(event.type, spelling.fields(event.data, types), at))
-        for executed in candidate.commands:
+            fields = spelling.fields(event.data, types)
+            scenario.given.append(Message(event.type, fields, clock.jump(event.time)))
+        for executed in candidate.steps:
             step = executed.step
             if step.action == "advance":
                 scenario.given.append(Message("advance", advance=step.name))
+                clock.now = executed.started + parse_duration(step.name)
                 continue
-            at = executed.started if executed.started - clock > CLOCK_JUMP else None
-            clock = executed.started
-            types = self.compiled.commands[step.name].types
-            scenario.given.append(Message(step.name, spelling.fields(step.fields, types), at))
-        at = candidate.at if candidate.at - clock > CLOCK_JUMP else None
-        types = self.compiled.commands[candidate.name].types
-        scenario.when = Message(candidate.name, spelling.fields(candidate.fields, types), at)
+            fields = spelling.fields(self._typed(step.name, step.fields), self._types(step.name))
+            scenario.given.append(Message(step.name, fields, clock.jump(executed.started)))
+        if candidate.when is not None:
+            fields = spelling.fields(candidate.fields, self._types(candidate.name))
+            scenario.when = Message(candidate.name, fields, clock.jump(candidate.at))
         scenario.comments.append(
-            f"found by `workbench explore --seed {self.seed}`: {spelling.text(finding.message)}"
+            f"found by `workbench explore --seed {self.seed}`: "
+            + spelling.text(found.finding.message)
         )
         scenario.then = self._then(found, candidate, spelling)
         return scenario
 
+    def _name(self, found: Found, candidate: _Candidate) -> str:
+        """The title, numbered if the model or an earlier finding already has it."""
+        title = self._title(found, candidate)
+        name, number = title, 1
+        while name in self._names:
+            number += 1
+            name = f"{title} ({number})"
+        return name
+
     def _title(self, found: Found, candidate: _Candidate) -> str:
         """``explore found <kind> in <command>`` (or in the policy or projection that failed)."""
         source = found.finding.source
-        element = candidate.name
+        element = candidate.name or found.finding.command
         if found.finding.kind in ("policy-failure", "projection-failure") and "'" in source:
             element = source.split("'")[1]
         return f"explore found {found.finding.label} in {element}"
 
     def _then(self, found: Found, candidate: _Candidate, spelling: Spelling) -> list[str]:
+        label = found.finding.label
+        if candidate.when is None:
+            return [f"read_models: {{}}  # TODO: fix the {label}, then say what should be there"]
+        if candidate.when == "event":
+            issued = [
+                Message(
+                    item.message.name,
+                    spelling.fields(item.message.fields, self._types(item.message.name)),
+                )
+                for item in candidate.issued
+            ]
+            return [
+                f"# TODO: fix the {label}; these are the commands that were issued",
+                *(then_commands(issued) if issued else ["commands: []"]),
+            ]
         result = candidate.result
         if isinstance(result, Accepted):
             events = [
@@ -276,11 +330,11 @@ class ReportWriter:
                 for e in result.events
             ]
             return [
-                f"# TODO: fix the {found.finding.label}; these are the events the command emitted",
+                f"# TODO: fix the {label}; these are the events the command emitted",
                 *then_events(events),
             ]
         if isinstance(result, Ignored):
-            return [f"# TODO: fix the {found.finding.label}", "nothing: true"]
+            return [f"# TODO: fix the {label}", "nothing: true"]
         return [f"error: TODO  # {TODO_HINT}"]
 
     def _reproduces(self, text: str, found: Found) -> bool:
@@ -303,27 +357,29 @@ class ReportWriter:
     def _steps(self, trace: Trace, spelling: Spelling) -> list[StepLine]:
         lines = []
         for index, executed in enumerate(trace.executed):
-            step = executed.step
-            run = executed.run
+            step, run = executed.step, executed.run
             if step.action == "advance":
                 ran = ", ".join(r.command.name for r in run.results) if run else ""
                 outcome = f"clock moved, ran {ran}" if ran else "clock moved"
                 lines.append(StepLine("advance", step.name, {}, outcome))
                 continue
-            types = self.compiled.commands[step.name].types
-            fields = spelling.fields(self._typed(step.name, step.fields), types)
+            fields = spelling.fields(self._typed(step.name, step.fields), self._types(step.name))
             if run is None:
-                lines.append(StepLine("command", step.name, fields, "raised an exception"))
-                continue
-            outcome = _outcome(run.result, spelling) if run.result is not None else "nothing ran"
+                outcome = "raised an exception"
+            elif run.result is not None:
+                outcome = _outcome(run.result, spelling)
+            else:
+                outcome = "appended" + (
+                    f", {len(run.results)} issued command(s) ran" if run.results else ""
+                )
             follow_ups: tuple[str, ...] = ()
-            if index == len(trace.executed) - 1:
+            if run is not None and index == len(trace.executed) - 1:
                 follow_ups = tuple(
                     f"{r.command.name} (issued by {r.command.issued_by}): {_outcome(r, spelling)}"
                     for r in run.results
                     if r is not run.result
                 )
-            lines.append(StepLine("command", step.name, fields, outcome, follow_ups))
+            lines.append(StepLine(step.action, step.name, fields, outcome, follow_ups))
         return lines
 
     def _state(self, report: FailureReport, found: Found, spelling: Spelling) -> None:
@@ -338,6 +394,18 @@ class ReportWriter:
         when = " after the command's events" if found.trace.state_after else ""
         report.state_of = f"{aggregate} {flow(shown)}{when}"
         report.state = spelling.fields(state, compiled.state_types)
+
+
+class _Clock:
+    """The scenario's clock while writing it: a step gets ``at`` where time jumped."""
+
+    def __init__(self) -> None:
+        self.now = DEFAULT_START
+
+    def jump(self, instant: dt.datetime) -> dt.datetime | None:
+        jumped = instant - self.now > CLOCK_JUMP
+        self.now = max(self.now, instant)
+        return instant if jumped else None
 
 
 def _outcome(result: CommandResult, spelling: Spelling) -> str:

@@ -233,3 +233,8 @@ class ScenarioText:
 def then_events(events: Sequence[Message]) -> list[str]:
     """``then`` lines expecting these events."""
     return ["events:", *(f"  - {event.line()}" for event in events)]
+
+
+def then_commands(commands: Sequence[Message]) -> list[str]:
+    """``then`` lines expecting these issued commands."""
+    return ["commands:", *(f"  - {command.line()}" for command in commands)]

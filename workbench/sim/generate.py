@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -229,6 +230,10 @@ class CommandGenerator:
         texts, numbers = _constant_edges(model, self.values)
         self.constant_texts = texts
         self.constant_numbers = numbers
+        #: Text the model's expressions compare with (``'AP'``, ``'eur'``) and constants.
+        self.words = tuple(
+            dict.fromkeys((*WORDS, *texts, *(t for t in _expression_texts(model) if t)))
+        )
         #: Values used so far: id kind or field name -> values, in order of first use.
         self.used: dict[str, list[Any]] = {}
         #: Ids of streams known to exist (from :meth:`observe`): id kind -> ids.
@@ -268,6 +273,17 @@ class CommandGenerator:
                 fields[field] = self.value(t, field, pick)
         self.remember(fields, self.command_types[name])
         return name, fields
+
+    def event_fields(self, event: str, choices: Choices | None = None) -> dict[str, Any]:
+        """Field values for an event from outside (an external system's), remembered.
+
+        Explore feeds such events to the translations that react to them.
+        """
+        pick = choices or self.choices
+        types = self.event_types[event]
+        fields = {field: self.value(t, field, pick) for field, t in types.items()}
+        self.remember(fields, types)
+        return fields
 
     def strategy(self) -> SearchStrategy[tuple[str, dict[str, Any]]]:
         """The hypothesis twin of :meth:`next_command`: each draw is one command.
@@ -381,7 +397,7 @@ class CommandGenerator:
         used = self.used.get(field)
         reuse = pick.chance(0.5)
         position = pick.index(len(used) if used else 1)
-        word = pick.pick(WORDS + self.constant_texts)
+        word = pick.pick(self.words)
         if used and reuse:
             return str(used[position])
         return word
@@ -471,6 +487,34 @@ class CommandGenerator:
 
 
 _CENT = Decimal("0.01")
+
+
+_STRING_LITERAL = re.compile(r"'([^'\\\n]{0,60})'|\"([^\"\\\n]{0,60})\"")
+
+
+def _expression_texts(model: Model) -> list[str]:
+    """The string literals in a model's expressions: statuses, codes, currencies."""
+    sources: list[str] = []
+    for aggregate in model.aggregates.values():
+        sources += [invariant.check for invariant in aggregate.invariants]
+    for command in model.commands.values():
+        sources += [rule.require for rule in command.rules]
+        for emit in command.emits:
+            sources += [*emit.fields.values(), emit.when or "", emit.for_each or ""]
+    for event in model.events.values():
+        sources += event.evolve.values()
+    for projection in model.projections.values():
+        for handler in projection.on.values():
+            sources += [*handler.assignments.values(), handler.when or ""]
+    for policy in (*model.policies.values(), *model.translations.values()):
+        sources.append(policy.when or "")
+        for issued in policy.issue:
+            sources += [*issued.fields.values(), issued.when or "", issued.for_each or ""]
+    texts: list[str] = []
+    for source in sources:
+        for single, double in _STRING_LITERAL.findall(source):
+            texts.append(single or double)
+    return texts
 
 
 def _constant_edges(model: Model, values: ValueTypes) -> tuple[tuple[str, ...], tuple[Any, ...]]:
