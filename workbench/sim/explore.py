@@ -116,6 +116,11 @@ class Step:
     name: str
     fields: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def label(self) -> str:
+        """How the step is named in a finding: ``WithdrawMoney``, ``advance 1d``."""
+        return f"advance {self.name}" if self.action == "advance" else self.name
+
 
 @dataclass
 class Executed:
@@ -279,7 +284,7 @@ class _Sequence:
         except InputError as error:
             return Finding(
                 "internal-error",
-                step.name,
+                step.label,
                 f"explore generated input the model refuses: {error}",
                 "input",
                 traceback=traceback.format_exc(),
@@ -287,7 +292,7 @@ class _Sequence:
         except Exception as error:
             return Finding(
                 "internal-error",
-                step.name,
+                step.label,
                 f"{type(error).__name__}: {error}",
                 f"{type(error).__name__} in {_raised_at(error)}",
                 traceback=traceback.format_exc(),

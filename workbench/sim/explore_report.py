@@ -361,6 +361,8 @@ class ReportWriter:
             if step.action == "advance":
                 ran = ", ".join(r.command.name for r in run.results) if run else ""
                 outcome = f"clock moved, ran {ran}" if ran else "clock moved"
+                if run is None:
+                    outcome = "raised an exception"
                 lines.append(StepLine("advance", step.name, {}, outcome))
                 continue
             fields = spelling.fields(self._typed(step.name, step.fields), self._types(step.name))
