@@ -16,12 +16,21 @@ appending a given event, another process) is picked up.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from workbench.evolution.upcast import Upcaster
-from workbench.sim.compiled import CompiledAggregate, CompiledModel, ModelingProblem, convert_result
+from workbench.model.types import TypeRef
+from workbench.sim.compiled import (
+    CompiledAggregate,
+    CompiledModel,
+    Expr,
+    ModelingProblem,
+    convert_result,
+)
+from workbench.sim.converters import Miss, converter, record_converter
 from workbench.sim.messages import DomainEvent
 from workbench.sim.values import ValueConversionError
 from workbench.store import EventStore, RecordedEvent, Snapshot
@@ -33,24 +42,41 @@ def stream_id_for(aggregate: str, id_value: Any) -> str:
 
 
 class EventDecoder:
-    """Stored events as :class:`DomainEvent` with typed data of the current version."""
+    """Stored events as :class:`DomainEvent` with typed data of the current version.
+
+    Events stored at the model's current version need no upcasting, only their values
+    converted; that common case goes through a converter compiled per event type,
+    which falls back to the upcaster (and its exact errors) for anything unusual.
+    """
 
     def __init__(self, upcaster: Upcaster) -> None:
         self.upcaster = upcaster
+        #: event type -> (current version, fast converter), or None for unknown types
+        self._current: dict[str, tuple[int, Callable[[Any], Any]] | None] = {}
+
+    def _fast(self, event_type: str) -> tuple[int, Callable[[Any], Any]] | None:
+        upcaster = self.upcaster
+        try:
+            version = upcaster.current_version(event_type)
+        except KeyError:
+            found = None
+        else:
+            found = (
+                version,
+                record_converter(upcaster.values, upcaster.types(event_type, version)),
+            )
+        self._current[event_type] = found
+        return found
 
     def decode(self, recorded: RecordedEvent) -> DomainEvent:
-        try:
-            now = dt.datetime.fromisoformat(recorded.recorded_at)
-        except ValueError:
-            now = None
-        try:
-            data = self.upcaster.decode(
-                recorded.type, recorded.schema_version, recorded.data, now=now
-            )
-        except ModelingProblem as problem:
-            raise ModelingProblem(
-                f"event {recorded.position} in stream '{recorded.stream_id}': {problem.message}"
-            ) from None
+        data = self.decode_data(
+            recorded.type,
+            recorded.schema_version,
+            recorded.data,
+            recorded.position,
+            recorded.stream_id,
+            recorded.recorded_at,
+        )
         return DomainEvent(
             type=recorded.type,
             data=data,
@@ -63,6 +89,37 @@ class EventDecoder:
             recorded_at=recorded.recorded_at,
         )
 
+    def decode_data(
+        self,
+        event_type: str,
+        schema_version: int,
+        raw: Any,
+        position: int,
+        stream_id: str,
+        recorded_at: str,
+    ) -> dict[str, Any]:
+        """The typed data of a stored event at the current version (what :meth:`decode`
+        puts in the event), for consumers that need no :class:`DomainEvent`."""
+        current = (
+            self._current[event_type] if event_type in self._current else self._fast(event_type)
+        )
+        if current is not None and current[0] == schema_version:
+            try:
+                data: dict[str, Any] = current[1](raw)
+                return data
+            except Miss:
+                pass
+        try:
+            now = dt.datetime.fromisoformat(recorded_at)
+        except ValueError:
+            now = None
+        try:
+            return self.upcaster.decode(event_type, schema_version, raw, now=now)
+        except ModelingProblem as problem:
+            raise ModelingProblem(
+                f"event {position} in stream '{stream_id}': {problem.message}"
+            ) from None
+
 
 def evolve(
     compiled: CompiledModel,
@@ -73,21 +130,7 @@ def evolve(
     now: dt.datetime | None,
 ) -> dict[str, Any]:
     """The state after one event; every assignment sees the same state from before it."""
-    event = compiled.events.get(event_type)
-    new_state = dict(state)
-    if event is None or not event.evolve:
-        return new_state
-    env = compiled.env(state=state, event=data)
-    for field_name, expr in event.evolve:
-        t = aggregate.state_types.get(field_name)
-        if t is None:
-            raise ModelingProblem(
-                f"evolve of '{event_type}' sets '{field_name}', which {aggregate.name} does not have"
-            )
-        new_state[field_name] = convert_result(
-            compiled.values, expr(env, now), t, f"evolve '{field_name}' of event '{event_type}'"
-        )
-    return new_state
+    return Evolver(compiled).evolve(aggregate, state, event_type, data, now)
 
 
 def violated_invariant(
@@ -97,11 +140,86 @@ def violated_invariant(
     now: dt.datetime | None,
 ) -> str | None:
     """The name (or text) of the first invariant ``state`` breaks, if any."""
-    env = compiled.env(state=state)
-    for name, expr in aggregate.invariants:
-        if not expr(env, now):
-            return name
-    return None
+    return Evolver(compiled).violated_invariant(aggregate, state, now)
+
+
+#: One evolve assignment, planned: state field, expression, fast converter, type, where
+#: (for the error message), and the problem to raise instead if the field is unknown.
+_Assignment = tuple[str, Expr, Callable[[Any], Any], TypeRef | None, str, str | None]
+
+
+class Evolver:
+    """Folds events into state and checks invariants, with each event's work planned once.
+
+    What an event's ``evolve`` does depends only on the model, so the assignments, their
+    converters and the texts of their possible errors are worked out on first use per
+    aggregate and event type; folding then only evaluates and converts.
+    """
+
+    def __init__(self, compiled: CompiledModel) -> None:
+        self.compiled = compiled
+        self._plans: dict[tuple[str, str], tuple[_Assignment, ...]] = {}
+
+    def _plan(self, aggregate: CompiledAggregate, event_type: str) -> tuple[_Assignment, ...]:
+        event = self.compiled.events.get(event_type)
+        plan: list[_Assignment] = []
+        for field_name, expr in event.evolve if event is not None else ():
+            t = aggregate.state_types.get(field_name)
+            problem = None
+            if t is None:
+                problem = (
+                    f"evolve of '{event_type}' sets '{field_name}', "
+                    f"which {aggregate.name} does not have"
+                )
+            fast = converter(self.compiled.values, t) if t is not None else _never
+            where = f"evolve '{field_name}' of event '{event_type}'"
+            plan.append((field_name, expr, fast, t, where, problem))
+        self._plans[(aggregate.name, event_type)] = planned = tuple(plan)
+        return planned
+
+    def evolve(
+        self,
+        aggregate: CompiledAggregate,
+        state: Mapping[str, Any],
+        event_type: str,
+        data: Mapping[str, Any],
+        now: dt.datetime | None,
+    ) -> dict[str, Any]:
+        """The state after one event; every assignment sees the same state from before it."""
+        plan = self._plans.get((aggregate.name, event_type))
+        if plan is None:
+            plan = self._plan(aggregate, event_type)
+        new_state = dict(state)
+        if not plan:
+            return new_state
+        compiled = self.compiled
+        env = {**compiled.constants, "state": state, "event": data}
+        for field_name, expr, fast, t, where, problem in plan:
+            if problem is not None:
+                raise ModelingProblem(problem)
+            value = expr(env, now)
+            try:
+                new_state[field_name] = fast(value)
+            except Miss:
+                assert t is not None
+                new_state[field_name] = convert_result(compiled.values, value, t, where)
+        return new_state
+
+    def violated_invariant(
+        self, aggregate: CompiledAggregate, state: Mapping[str, Any], now: dt.datetime | None
+    ) -> str | None:
+        """The name (or text) of the first invariant ``state`` breaks, if any."""
+        if not aggregate.invariants:
+            return None
+        env = {**self.compiled.constants, "state": state}
+        for name, expr in aggregate.invariants:
+            if not expr(env, now):
+                return name
+        return None
+
+
+def _never(value: Any) -> Any:  # pragma: no cover - its assignment raises first
+    raise Miss
 
 
 @dataclass(frozen=True)
@@ -117,6 +235,11 @@ class LoadedStream:
         return self.version > 0
 
 
+#: How many streams' states the repository keeps; past it, the oldest half is dropped
+#: (a dropped state is simply loaded again), so memory stays bounded on huge runs.
+MAX_CACHED_STREAMS = 50_000
+
+
 class AggregateRepository:
     """Loads aggregate state from the store (snapshot + tail) and saves snapshots."""
 
@@ -124,7 +247,15 @@ class AggregateRepository:
         self.store = store
         self.compiled = compiled
         self.decoder = decoder
+        self.evolver = Evolver(compiled)
         self._cache: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def _keep(self, stream_id: str, version: int, state: dict[str, Any]) -> None:
+        cache = self._cache
+        if len(cache) >= MAX_CACHED_STREAMS and stream_id not in cache:
+            for oldest in list(itertools.islice(cache, MAX_CACHED_STREAMS // 2)):
+                del cache[oldest]
+        cache[stream_id] = (version, state)
 
     def load(self, aggregate: CompiledAggregate, stream_id: str) -> LoadedStream:
         """The stream's current state, folding only what the cache or a snapshot lacks."""
@@ -138,7 +269,7 @@ class AggregateRepository:
             state = self._fold(
                 aggregate, state, self.store.read_stream(stream_id, start_version + 1)
             )
-        self._cache[stream_id] = (version, state)
+        self._keep(stream_id, version, state)
         return LoadedStream(stream_id, state, version)
 
     def replay(self, aggregate: CompiledAggregate, stream_id: str) -> LoadedStream:
@@ -165,7 +296,7 @@ class AggregateRepository:
     ) -> None:
         """Keep the state a command produced, and snapshot it when a multiple of
         ``snapshot_every`` events was crossed."""
-        self._cache[stream_id] = (new_version, state)
+        self._keep(stream_id, new_version, state)
         every = aggregate.snapshot_every
         if every and old_version // every != new_version // every:
             plain = self.compiled.values.plain_fields(state, aggregate.state_types)
@@ -193,7 +324,8 @@ class AggregateRepository:
     def _fold(
         self, aggregate: CompiledAggregate, state: dict[str, Any], events: list[RecordedEvent]
     ) -> dict[str, Any]:
+        fold = self.evolver.evolve
         for recorded in events:
             event = self.decoder.decode(recorded)
-            state = evolve(self.compiled, aggregate, state, event.type, event.data, event.time)
+            state = fold(aggregate, state, event.type, event.data, event.time)
         return state

@@ -53,6 +53,8 @@ class SimClock:
             raise ValueError("the clock tick cannot be negative")
         self._now = start
         self.tick_size = tick
+        self._text_of: dt.datetime | None = None
+        self._text = ""
 
     @property
     def now(self) -> dt.datetime:
@@ -60,7 +62,11 @@ class SimClock:
 
     def text(self) -> str:
         """The current time as the ISO text stored in ``recorded_at`` columns."""
-        return self._now.isoformat()
+        now = self._now
+        if now is not self._text_of:  # formatted once per instant: asked for per event
+            self._text = now.isoformat()
+            self._text_of = now
+        return self._text
 
     def set(self, instant: dt.datetime) -> None:
         """Jump to ``instant`` (a scenario's ``at``); time may go backwards here on purpose."""

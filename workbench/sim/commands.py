@@ -22,19 +22,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from workbench.model.schema import STREAM_EXISTS_ERROR, STREAM_MISSING_ERROR
-from workbench.sim.aggregates import AggregateRepository, evolve, stream_id_for, violated_invariant
+from workbench.model.types import TypeRef
+from workbench.sim.aggregates import AggregateRepository, Evolver, stream_id_for
 from workbench.sim.clock import SimClock
 from workbench.sim.compiled import (
     CompiledAggregate,
     CompiledCommand,
     CompiledEmit,
     CompiledModel,
+    Expr,
     ModelingProblem,
     convert_result,
 )
+from workbench.sim.converters import Miss, converter, fields_plainer
 from workbench.sim.messages import (
     Accepted,
     CommandMessage,
@@ -62,8 +66,28 @@ def loop_items(value: Any, what: str) -> list[Any]:
     raise ModelingProblem(f"{what} gave {type(value).__name__}, not a list to iterate")
 
 
+#: One field of an emitted event, planned: name, its expression (``None``: copied from
+#: the command field of that name), fast converter, type, where (for error messages) and
+#: whether it may stay unset (optional and ``any`` fields become ``None``).
+_EventField = tuple[str, Expr | None, Callable[[Any], Any], TypeRef, str, bool]
+
+
+@dataclass(frozen=True)
+class _EmitPlan:
+    """What one emit does, worked out once: its fields and how its event is stored."""
+
+    emit: CompiledEmit
+    fields: tuple[_EventField, ...]
+    plain: Callable[[Any], Any]
+    version: int
+
+
 class CommandHandler:
-    """Decides one command against its aggregate and appends what it emits."""
+    """Decides one command against its aggregate and appends what it emits.
+
+    Each command's emits are planned on first use (which field comes from which
+    expression, with which converter), so handling a command only evaluates.
+    """
 
     def __init__(
         self,
@@ -78,6 +102,8 @@ class CommandHandler:
         self.repository = repository
         self.clock = clock
         self.new_id = new_id
+        self.evolver = Evolver(compiled)
+        self._plans: dict[str, tuple[_EmitPlan, ...]] = {}
 
     def handle(self, message: CommandMessage) -> CommandResult:
         command = self.compiled.commands[message.name]
@@ -87,6 +113,28 @@ class CommandHandler:
             return self._handle(message, command, aggregate, stream_id)
         except ModelingProblem as problem:
             return ModelingError(command=message, stream_id=stream_id, message=problem.message)
+
+    def _plan(self, command: CompiledCommand) -> tuple[_EmitPlan, ...]:
+        values = self.compiled.values
+        plans = []
+        for emit in command.emits:
+            event = self.compiled.events[emit.event]
+            fields = tuple(
+                (
+                    name,
+                    emit.fields.get(name),
+                    converter(values, t),
+                    t,
+                    f"field '{name}' of event '{emit.event}'",
+                    t.kind in ("optional", "any"),
+                )
+                for name, t in event.types.items()
+            )
+            plans.append(
+                _EmitPlan(emit, fields, fields_plainer(values, event.types), event.version)
+            )
+        self._plans[command.name] = planned = tuple(plans)
+        return planned
 
     def _handle(
         self,
@@ -111,32 +159,44 @@ class CommandHandler:
                 error=STREAM_MISSING_ERROR,
                 message=f"{stream_id} does not exist",
             )
-        env = self.compiled.env(command=message.fields, state=loaded.state)
+        constants = self.compiled.constants
+        fields = message.fields
+        state = loaded.state
+        env = {**constants, "command": fields, "state": state}
         for require, error, text in command.rules:
             if not require(env, now):
                 return Rejected(command=message, stream_id=stream_id, error=error, message=text)
 
-        state = loaded.state
-        built: list[tuple[str, dict[str, Any]]] = []
-        for emit in command.emits:
+        plans = self._plans.get(command.name)
+        if plans is None:
+            plans = self._plan(command)
+        built: list[tuple[_EmitPlan, dict[str, Any]]] = []
+        clean = True  # env holds exactly the constants, the command and ``state``
+        for plan in plans:
+            emit = plan.emit
             items: list[Any] = [None]
             if emit.for_each is not None:
-                env = self.compiled.env(command=message.fields, state=state)
+                if not clean or env["state"] is not state:
+                    env = {**constants, "command": fields, "state": state}
+                    clean = True
                 items = loop_items(emit.for_each(env, now), emit.for_each.what)
             for item in items:
-                # Rebuilt per event: the condition and fields see the state so far.
-                env = self.compiled.env(command=message.fields, state=state)
+                # The condition and fields see the state so far.
+                if not clean or env["state"] is not state:
+                    env = {**constants, "command": fields, "state": state}
+                    clean = True
                 if emit.for_each is not None:
                     env[emit.loop_variable] = item
+                    clean = False
                 if emit.when is not None and not emit.when(env, now):
                     continue
-                data = self._event_data(emit, message, env, now)
-                built.append((emit.event, data))
-                state = evolve(self.compiled, aggregate, state, emit.event, data, now)
+                data = self._event_data(plan, fields, env, now)
+                built.append((plan, data))
+                state = self.evolver.evolve(aggregate, state, emit.event, data, now)
         if not built:
             return Ignored(command=message, stream_id=stream_id)
 
-        broken = violated_invariant(self.compiled, aggregate, state, now)
+        broken = self.evolver.violated_invariant(aggregate, state, now)
         if broken is not None:
             return InvariantViolation(
                 command=message,
@@ -148,25 +208,26 @@ class CommandHandler:
         return self._append(message, aggregate, stream_id, loaded.version, built, state)
 
     def _event_data(
-        self, emit: CompiledEmit, message: CommandMessage, env: dict[str, Any], now: dt.datetime
+        self, plan: _EmitPlan, given: dict[str, Any], env: dict[str, Any], now: dt.datetime
     ) -> dict[str, Any]:
         """An emitted event's fields: its expressions, else the command's field of that name."""
-        event = self.compiled.events[emit.event]
         data: dict[str, Any] = {}
-        for name, t in event.types.items():
-            where = f"field '{name}' of event '{emit.event}'"
-            if name in emit.fields:
-                data[name] = convert_result(
-                    self.compiled.values, emit.fields[name](env, now), t, where
-                )
-            elif name in message.fields:
-                data[name] = convert_result(self.compiled.values, message.fields[name], t, where)
-            elif t.kind in ("optional", "any"):
+        for name, expr, fast, t, where, may_be_unset in plan.fields:
+            if expr is not None:
+                value = expr(env, now)
+            elif name in given:
+                value = given[name]
+            elif may_be_unset:
                 data[name] = None
+                continue
             else:
                 raise ModelingProblem(
                     f"{where}: nothing sets it (no expression, no command field of that name)"
                 )
+            try:
+                data[name] = fast(value)
+            except Miss:
+                data[name] = convert_result(self.compiled.values, value, t, where)
         return data
 
     def _append(
@@ -175,26 +236,26 @@ class CommandHandler:
         aggregate: CompiledAggregate,
         stream_id: str,
         expected_version: int,
-        built: list[tuple[str, dict[str, Any]]],
+        built: list[tuple[_EmitPlan, dict[str, Any]]],
         state: dict[str, Any],
     ) -> CommandResult:
         recorded_at = self.clock.text()
-        new_events = []
-        for event_type, data in built:
-            event = self.compiled.events[event_type]
-            new_events.append(
-                NewEvent(
-                    type=event_type,
-                    data=self.compiled.values.plain_fields(data, event.types),
-                    schema_version=event.version,
-                    event_id=self.new_id(),
-                    causation_id=message.command_id,
-                    correlation_id=message.correlation_id,
-                    recorded_at=recorded_at,
-                )
+        new_id = self.new_id
+        command_id, correlation_id = message.command_id, message.correlation_id
+        new_events = [
+            NewEvent(
+                type=plan.emit.event,
+                data=plan.plain(data),
+                schema_version=plan.version,
+                event_id=new_id(),
+                causation_id=command_id,
+                correlation_id=correlation_id,
+                recorded_at=recorded_at,
             )
+            for plan, data in built
+        ]
         try:
-            recorded = self.store.append(stream_id, new_events, expected_version)
+            position, version = self.store.append_positions(stream_id, new_events, expected_version)
         except ConcurrencyError as error:
             return Conflict(
                 command=message,
@@ -202,21 +263,20 @@ class CommandHandler:
                 expected_version=error.expected,
                 actual_version=error.actual,
             )
-        self.repository.remember(
-            aggregate, stream_id, expected_version, recorded[-1].version, state, recorded_at
-        )
+        last = version + len(new_events) - 1
+        self.repository.remember(aggregate, stream_id, expected_version, last, state, recorded_at)
         appended = tuple(
             DomainEvent(
-                type=r.type,
+                type=new.type,
                 data=data,
-                stream_id=r.stream_id,
-                version=r.version,
-                position=r.position,
-                event_id=r.event_id,
-                causation_id=r.causation_id,
-                correlation_id=r.correlation_id,
-                recorded_at=r.recorded_at,
+                stream_id=stream_id,
+                version=version + i,
+                position=position + i,
+                event_id=new.event_id,
+                causation_id=command_id,
+                correlation_id=correlation_id,
+                recorded_at=recorded_at,
             )
-            for r, (_, data) in zip(recorded, built, strict=True)
+            for i, (new, (_, data)) in enumerate(zip(new_events, built, strict=True))
         )
         return Accepted(command=message, stream_id=stream_id, appended=appended, state=state)

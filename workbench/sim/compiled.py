@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.model.expr_runtime import Budget
 from workbench.model.expressions import (
     CompiledExpression,
     EvaluationError,
@@ -39,22 +41,52 @@ class ModelingProblem(Exception):
         self.message = message
 
 
+def _no_arguments(env: Mapping[str, Any]) -> tuple[()]:
+    return ()
+
+
 class ModelNotRunnable(ValueError):
     """An expression in the model does not compile; validate the model first."""
 
 
 @dataclass(frozen=True)
 class Expr:
-    """A compiled expression and a description of where it sits in the model."""
+    """A compiled expression and a description of where it sits in the model.
+
+    Calling it runs the compiled function directly (the hot path of every rule,
+    emit, evolve and projection); only if that raises does it evaluate again through
+    :meth:`CompiledExpression.evaluate`, whose error translation then gives exactly
+    the usual message. Expressions are pure, so the second run fails the same way.
+    """
 
     compiled: CompiledExpression
     what: str
+    _arguments: Callable[[Mapping[str, Any]], Any] = field(init=False, repr=False, compare=False)
+    _spread: bool = field(init=False, repr=False, compare=False)
+    _function: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        program = self.compiled.program
+        params = program.params if program else ()
+        # itemgetter gives one value for one name, a tuple for several.
+        arguments = operator.itemgetter(*params) if params else _no_arguments
+        object.__setattr__(self, "_arguments", arguments)
+        object.__setattr__(self, "_spread", len(params) != 1)
+        object.__setattr__(self, "_function", program.function if program else None)
 
     @property
     def source(self) -> str:
         return self.compiled.source
 
     def __call__(self, env: Mapping[str, Any], now: dt.datetime | None) -> Any:
+        function = self._function
+        if function is not None:
+            try:
+                if self._spread:
+                    return function(Budget(now), *self._arguments(env))
+                return function(Budget(now), self._arguments(env))
+            except Exception:  # evaluated again below, for the exact error
+                pass
         try:
             return self.compiled.evaluate(env, now=now)
         except EvaluationError as error:
@@ -154,6 +186,9 @@ class CompiledModel:
     events: dict[str, CompiledEvent] = field(default_factory=dict)
     projections: dict[str, CompiledProjection] = field(default_factory=dict)
     policies: tuple[CompiledPolicy, ...] = ()
+    _by_event: tuple[tuple[CompiledPolicy, ...], dict[str, list[CompiledPolicy]]] = field(
+        default=((), {}), repr=False, compare=False
+    )
 
     def env(self, **roots: Any) -> dict[str, Any]:
         """An evaluation environment: the constants plus the given roots."""
@@ -162,7 +197,15 @@ class CompiledModel:
         return env
 
     def policies_on(self, event: str) -> list[CompiledPolicy]:
-        return [p for p in self.policies if p.on == event]
+        """The policies reacting to ``event``, in model order (looked up, not searched:
+        this runs for every event of a run)."""
+        policies, by_event = self._by_event
+        if policies is not self.policies:
+            by_event = {}
+            for policy in self.policies:
+                by_event.setdefault(policy.on, []).append(policy)
+            self._by_event = (self.policies, by_event)
+        return list(by_event.get(event, ()))
 
 
 def compile_model(model: Model) -> CompiledModel:

@@ -28,9 +28,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from workbench.evolution.upcast import Upcaster
@@ -39,6 +40,7 @@ from workbench.sim.aggregates import AggregateRepository, EventDecoder, stream_i
 from workbench.sim.clock import DEFAULT_START, DEFAULT_TICK, SimClock
 from workbench.sim.commands import CommandHandler
 from workbench.sim.compiled import CompiledModel, compile_model
+from workbench.sim.converters import fields_converter
 from workbench.sim.ids import IdGenerator
 from workbench.sim.messages import CommandMessage, CommandResult, DomainEvent, ReactionProblem, Run
 from workbench.sim.policies import PolicyRunner, Schedule
@@ -48,10 +50,66 @@ from workbench.store import EventStore, NewEvent, Synchronous
 
 #: How many commands one chain of policies may run before the engine stops it.
 DEFAULT_MAX_DEPTH = 20
+#: How many appended events the engine keeps for the read models between catch-ups.
+MAX_FRESH_EVENTS = 100_000
 
 
 class InputError(ValueError):
     """Input to the engine does not fit the model (unknown name, missing or bad field)."""
+
+
+class _Unit:
+    """One engine call: a store transaction (nested calls join the outer one) whose
+    outermost level brings the read models up to date before it commits; if the call
+    fails, cached states and fresh events are dropped, since the store rolled back.
+
+    A class rather than a generator-based context manager: one is opened per command.
+    """
+
+    __slots__ = ("_engine", "_outer", "_run", "_transaction")
+
+    def __init__(self, engine: Engine, run: Run) -> None:
+        self._engine = engine
+        self._run = run
+        self._outer = False
+        self._transaction = engine.store.transaction()
+
+    def __enter__(self) -> None:
+        engine = self._engine
+        self._outer = engine._depth == 0
+        engine._depth += 1
+        try:
+            self._transaction.__enter__()
+        except BaseException:
+            engine._depth -= 1
+            engine.repository.forget()
+            engine._fresh = []
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        engine = self._engine
+        try:
+            if exc_type is None and self._outer and engine.project_inline:
+                try:
+                    self._run.problems.extend(engine.project())
+                except BaseException as error:
+                    self._transaction.__exit__(type(error), error, error.__traceback__)
+                    raise
+            self._transaction.__exit__(exc_type, exc, tb)
+        except BaseException:
+            engine.repository.forget()
+            engine._fresh = []  # part of them may be rolled back: read models read the log
+            raise
+        finally:
+            engine._depth -= 1
+        if exc_type is not None:
+            engine.repository.forget()
+            engine._fresh = []
 
 
 class Engine:
@@ -90,6 +148,10 @@ class Engine:
         #: Every problem any call reported, in order (policies, projections, depth guard).
         self.problems: list[ReactionProblem] = []
         self._depth = 0
+        # Events appended since the read models last caught up, typed: the read models
+        # use them instead of reading the log back (see ProjectionRunner.catch_up).
+        self._fresh: list[DomainEvent] = []
+        self._inputs: dict[str, Callable[..., dict[str, Any]]] = {}
 
     @classmethod
     def open(
@@ -131,13 +193,16 @@ class Engine:
         uuid_hook: UuidHook | None = None,
     ) -> CommandMessage:
         """A new outside command: fields converted by type, a fresh id starting a new chain."""
-        command = self.compiled.commands.get(name)
-        if command is None:
-            raise InputError(f"unknown command '{name}'")
-        try:
-            typed = self.compiled.values.fields(
-                fields or {}, command.types, owner=f"command '{name}'", uuid_hook=uuid_hook
+        convert = self._inputs.get(name)
+        if convert is None:
+            command = self.compiled.commands.get(name)
+            if command is None:
+                raise InputError(f"unknown command '{name}'")
+            convert = self._inputs[name] = fields_converter(
+                self.compiled.values, command.types, owner=f"command '{name}'"
             )
+        try:
+            typed = convert(fields or {}, uuid_hook)
         except ValueConversionError as error:
             raise InputError(str(error)) from None
         command_id = self.ids.new()
@@ -204,17 +269,19 @@ class Engine:
         )
         with self._unit(Run()):
             (recorded,) = self.store.append(stream_id, [new], expected_version=None)
-        return DomainEvent(
-            type=name,
-            data=data,
-            stream_id=stream_id,
-            version=recorded.version,
-            position=recorded.position,
-            event_id=event_id,
-            causation_id=None,
-            correlation_id=event_id,
-            recorded_at=recorded.recorded_at,
-        )
+            appended = DomainEvent(
+                type=name,
+                data=data,
+                stream_id=stream_id,
+                version=recorded.version,
+                position=recorded.position,
+                event_id=event_id,
+                causation_id=None,
+                correlation_id=event_id,
+                recorded_at=recorded.recorded_at,
+            )
+            self._remember_fresh((appended,))
+        return appended
 
     def react(self, event: DomainEvent, *, execute: bool = True) -> Run:
         """Run the policies reacting to ``event``; with ``execute=False`` only record what
@@ -259,9 +326,10 @@ class Engine:
 
     def project(self) -> list[ReactionProblem]:
         """Bring every read model up to the head of the log."""
+        fresh, self._fresh = self._fresh, []
         problems: list[ReactionProblem] = []
         for runner in self.projections.values():
-            problems.extend(runner.catch_up())
+            problems.extend(runner.catch_up(fresh))
         self.problems.extend(problems)
         return problems
 
@@ -285,21 +353,15 @@ class Engine:
 
     # -- internals -----------------------------------------------------------------
 
-    @contextmanager
-    def _unit(self, run: Run) -> Iterator[None]:
+    def _unit(self, run: Run) -> _Unit:
         """One transaction per outermost call; read models catch up before it commits."""
-        outer = self._depth == 0
-        self._depth += 1
-        try:
-            with self.store.transaction():
-                yield
-                if outer and self.project_inline:
-                    run.problems.extend(self.project())
-        except BaseException:
-            self.repository.forget()
-            raise
-        finally:
-            self._depth -= 1
+        return _Unit(self, run)
+
+    def _remember_fresh(self, events: tuple[DomainEvent, ...]) -> None:
+        fresh = self._fresh
+        if len(fresh) >= MAX_FRESH_EVENTS:
+            fresh.clear()  # read models not caught up for long: they will read the log
+        fresh.extend(events)
 
     def _problems(self, run: Run, problems: list[ReactionProblem]) -> None:
         run.problems.extend(problems)
@@ -334,6 +396,8 @@ class Engine:
             self.clock.tick()
             run.results.append(result)
             first = first or result
+            if result.events:
+                self._remember_fresh(result.events)
             for event in result.events:
                 issued, problems = self.policies.react(event, current)
                 self._problems(run, problems)

@@ -17,6 +17,7 @@ needs a ``try``:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -58,8 +59,9 @@ class DomainEvent:
     correlation_id: str | None
     recorded_at: str
 
-    @property
+    @functools.cached_property
     def time(self) -> dt.datetime:
+        """``recorded_at`` as a datetime, parsed once (policies and read models ask)."""
         return dt.datetime.fromisoformat(self.recorded_at)
 
 

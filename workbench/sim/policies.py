@@ -21,23 +21,36 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from workbench.model.types import TypeRef
 from workbench.sim.commands import loop_items
 from workbench.sim.compiled import (
     CompiledIssue,
     CompiledModel,
     CompiledPolicy,
+    Expr,
     ModelingProblem,
     convert_result,
 )
+from workbench.sim.converters import Miss, converter
 from workbench.sim.messages import CommandMessage, DomainEvent, IssuedCommand, ReactionProblem
+
+#: One field of an issued command, planned: name, expression (``None``: copied from the
+#: event field of that name), fast converter, type, where, whether it may stay unset.
+_CommandField = tuple[str, Expr | None, Callable[[Any], Any], TypeRef, str, bool]
 
 
 class PolicyRunner:
-    """Turns one event into the commands every policy reacting to it issues."""
+    """Turns one event into the commands every policy reacting to it issues.
+
+    How each issue builds its command's fields is planned on first use, so reacting
+    to an event only evaluates expressions.
+    """
 
     def __init__(self, compiled: CompiledModel, new_id: Callable[[], str]) -> None:
         self.compiled = compiled
         self.new_id = new_id
+        self._plans: dict[tuple[str, str, int], tuple[_CommandField, ...]] = {}
+        self._by_event: dict[str, tuple[CompiledPolicy, ...]] = {}
 
     def react(
         self, event: DomainEvent, cause: CommandMessage | None = None
@@ -47,9 +60,14 @@ class PolicyRunner:
         A policy whose expression fails issues nothing and is reported as a problem;
         the other policies still run.
         """
+        policies = self._by_event.get(event.type)
+        if policies is None:
+            policies = self._by_event[event.type] = tuple(self.compiled.policies_on(event.type))
         issued: list[IssuedCommand] = []
         problems: list[ReactionProblem] = []
-        for policy in self.compiled.policies_on(event.type):
+        if not policies:
+            return issued, problems
+        for policy in policies:
             try:
                 issued.extend(self._policy(policy, event, cause))
             except ModelingProblem as problem:
@@ -60,12 +78,12 @@ class PolicyRunner:
         self, policy: CompiledPolicy, event: DomainEvent, cause: CommandMessage | None
     ) -> list[IssuedCommand]:
         now = event.time
-        env = self.compiled.env(event=event.data)
+        env = {**self.compiled.constants, "event": event.data}
         if policy.when is not None and not policy.when(env, now):
             return []
         due = now + policy.delay if policy.delay is not None else None
         out = []
-        for issue in policy.issue:
+        for index, issue in enumerate(policy.issue):
             items: list[Any] = [None]
             if issue.for_each is not None:
                 items = loop_items(issue.for_each(env, now), issue.for_each.what)
@@ -75,35 +93,61 @@ class PolicyRunner:
                     inner[issue.loop_variable] = item
                 if issue.when is not None and not issue.when(inner, now):
                     continue
-                message = self._message(policy, issue, inner, event, cause, now)
+                message = self._message(policy, index, issue, inner, event, cause, now)
                 out.append(IssuedCommand(policy.name, message, due))
         return out
+
+    def _plan(
+        self, policy: CompiledPolicy, index: int, issue: CompiledIssue
+    ) -> tuple[_CommandField, ...]:
+        command = self.compiled.commands[issue.command]
+        values = self.compiled.values
+        plan = tuple(
+            (
+                name,
+                issue.fields.get(name),
+                converter(values, t),
+                t,
+                f"field '{name}' of command '{issue.command}' issued by {policy.kind} '{policy.name}'",
+                t.kind in ("optional", "any"),
+            )
+            for name, t in command.types.items()
+        )
+        self._plans[(policy.kind, policy.name, index)] = plan
+        return plan
 
     def _message(
         self,
         policy: CompiledPolicy,
+        index: int,
         issue: CompiledIssue,
         env: dict[str, Any],
         event: DomainEvent,
         cause: CommandMessage | None,
         now: dt.datetime,
     ) -> CommandMessage:
-        command = self.compiled.commands[issue.command]
+        plan = self._plans.get((policy.kind, policy.name, index))
+        if plan is None:
+            plan = self._plan(policy, index, issue)
+        data = event.data
+        values = self.compiled.values
         fields: dict[str, Any] = {}
-        for name, t in command.types.items():
-            where = f"field '{name}' of command '{issue.command}' issued by {policy.kind} '{policy.name}'"
-            if name in issue.fields:
-                fields[name] = convert_result(
-                    self.compiled.values, issue.fields[name](env, now), t, where
-                )
-            elif name in event.data:
-                fields[name] = convert_result(self.compiled.values, event.data[name], t, where)
-            elif t.kind in ("optional", "any"):
+        for name, expr, fast, t, where, may_be_unset in plan:
+            if expr is not None:
+                value = expr(env, now)
+            elif name in data:
+                value = data[name]
+            elif may_be_unset:
                 fields[name] = None
+                continue
             else:
                 raise ModelingProblem(
                     f"{where}: nothing sets it (no expression, no event field of that name)"
                 )
+            try:
+                fields[name] = fast(value)
+            except Miss:
+                fields[name] = convert_result(values, value, t, where)
         chain = (*(cause.chain if cause else ()), event.type, issue.command)
         return CommandMessage(
             name=issue.command,

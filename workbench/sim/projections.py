@@ -19,11 +19,25 @@ like each key field; that lets one read model gather rows across many streams.
 The table is named after the projection (and its version from 2 on, so a changed
 definition is rebuilt beside the old one). A table whose stored definition no longer
 matches the model is rebuilt from the log: read models are derived data.
+
+Speed, without changing what is computed:
+
+* a catch-up keeps the rows it touches in memory (:class:`_Rows`) and writes each
+  one's final state once at its end, in the same transaction as the checkpoint; a
+  row kept in memory is exactly the row a read from its table would give (values
+  that could come back different, such as JSON columns, go through the same
+  encoding and decoding in memory);
+* the engine passes the events it has just appended (``fresh``); when they are
+  exactly the events after the checkpoint, they are used instead of reading the log
+  back, for every event type whose data survives storing unchanged
+  (:func:`~workbench.sim.converters.round_trips`); other events are read back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from workbench.model.types import TypeRef
@@ -32,11 +46,15 @@ from workbench.sim.compiled import (
     CompiledHandler,
     CompiledModel,
     CompiledProjection,
+    Expr,
     ModelingProblem,
     convert_result,
 )
+from workbench.sim.converters import Miss, converter, fields_plainer, plainer, round_trips
 from workbench.sim.messages import DomainEvent, ReactionProblem
+from workbench.sim.values import ValueConversionError
 from workbench.store import EventStore, ProjectionSchemaError
+from workbench.store import column_type as store_column_type
 
 
 def column_type(t: TypeRef, enums: Mapping[str, Any]) -> str:
@@ -46,6 +64,33 @@ def column_type(t: TypeRef, enums: Mapping[str, Any]) -> str:
     if t.kind == "named" and t.name in enums:
         return "str"
     return str(t)
+
+
+#: One assignment of a handler: field, expression, fast converter, type (``None`` if the
+#: read model has no such field) and where (for error messages).
+_Assignment = tuple[str, Expr, Callable[[Any], Any], TypeRef | None, str]
+
+
+@dataclass(frozen=True)
+class _HandlerPlan:
+    """A handler with everything that depends only on the model worked out."""
+
+    handler: CompiledHandler
+    what: str
+    early: bool  # the condition reads only the event, so it is checked before the key
+    keys: tuple[tuple[str, Callable[[Any], Any], TypeRef, str], ...]
+    #: The key is the event's own fields, already of the key columns' scalar types.
+    direct_key: bool
+    assignments: tuple[_Assignment, ...]
+
+
+class _Unreadable:
+    """A row that, once written, could not be read back (the read would raise this)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class ProjectionRunner:
@@ -73,6 +118,37 @@ class ProjectionRunner:
         self.columns = {
             f: column_type(t, compiled.values.enums) for f, t in projection.types.items()
         }
+        values = compiled.values
+        self._plain = fields_plainer(values, projection.types)
+        self._columns = tuple(
+            (name, t, converter(values, t), f"read model '{projection.name}' column '{name}'")
+            for name, t in projection.types.items()
+        )
+        # Columns whose value can come back from the table different from what was
+        # written (JSON columns; and a NaN float comes back NULL): a row kept in memory
+        # goes through the same conversion. Scalar columns give back what they got.
+        self._mirrored = {
+            name: store_column_type(self.columns[name])
+            for name, t in projection.types.items()
+            if not _scalar(values, t)
+        }
+        self._floats = tuple(
+            name for name, t in projection.types.items() if _base(t).name == "float"
+        )
+        self._reads_back_as_written = not self._mirrored and not self._floats
+        self._plans: dict[str, _HandlerPlan] = {}
+        self._exact: dict[str, bool] = {}
+        # Scalar key columns store their plain value as it is (text, numbers), so the
+        # plain key is the stored key; other key columns ask the store.
+        key_types = [projection.types[name] for name in projection.key_fields]
+        self._key_plainers = (
+            tuple(
+                (name, plainer(values, t))
+                for name, t in zip(projection.key_fields, key_types, strict=True)
+            )
+            if all(_scalar(values, t) for t in key_types)
+            else None
+        )
         try:
             store.ensure_projection_table(self.table_name, self.columns, projection.key_fields)
         except ProjectionSchemaError:
@@ -86,36 +162,80 @@ class ProjectionRunner:
         """How many positions the read model is behind the head of the log."""
         return self.store.head_position() - self.store.checkpoint(self.consumer)
 
-    def catch_up(self) -> list[ReactionProblem]:
+    def catch_up(self, fresh: Sequence[DomainEvent] = ()) -> list[ReactionProblem]:
         """Apply every event after the checkpoint; return the problems met on the way.
 
         An event a handler cannot apply (a modeling problem: an expression failed)
         goes to the dead-letter table with its error and is skipped, so one bad
         event does not stop the read model; it can be inspected and replayed later.
+        ``fresh`` are events the caller has just appended, typed, in position order;
+        they are used when they are exactly what follows the checkpoint.
         """
-        problems = []
-        with self.store.transaction():
-            start = self.store.checkpoint(self.consumer)
+        problems: list[ReactionProblem] = []
+        store = self.store
+        with store.transaction():
+            start = store.checkpoint(self.consumer)
             last = start
-            for recorded in self.store.iter_all(start):
-                last = recorded.position
-                if recorded.type not in self.projection.handlers:
-                    continue
-                try:
-                    self.apply(self.decoder.decode(recorded))
-                except ModelingProblem as problem:
-                    now = self.now_text()
-                    self.store.add_dead_letter(
-                        self.consumer,
-                        recorded.position,
-                        recorded.event_id,
-                        problem.message,
-                        recorded_at=now,
-                    )
-                    problems.append(ReactionProblem(f"projection '{self.name}'", problem.message))
+            rows = _Rows(self)
+            handlers = self.projection.handlers
+            if (
+                fresh
+                and fresh[0].position == start + 1
+                and fresh[-1].position - start == len(fresh)
+                and fresh[-1].position == store.head_position()
+            ):
+                last = fresh[-1].position
+                for event in fresh:
+                    if event.type not in handlers:
+                        continue
+                    try:
+                        if not self._round_trips(event.type):
+                            event = self._read_back(event.position)
+                        self._apply(event.type, event.data, event.time, rows, typed=True)
+                    except ModelingProblem as problem:
+                        self._dead_letter(event.position, problem, problems)
+            else:
+                last = max(start, store.head_position())
+                decode = self.decoder.decode_data
+                parsed: tuple[str, Any] = ("", None)
+                for position, stream_id, event_type, version, raw, at in store.iter_payloads(
+                    start, handlers
+                ):
+                    try:
+                        data = decode(event_type, version, raw, position, stream_id, at)
+                        if parsed[0] != at:  # events of one command share their time
+                            parsed = (at, dt.datetime.fromisoformat(at))
+                        self._apply(event_type, data, parsed[1], rows, typed=True)
+                    except ModelingProblem as problem:
+                        self._dead_letter(position, problem, problems)
+            rows.flush()
             if last != start:
-                self.store.save_checkpoint(self.consumer, last, updated_at=self.now_text())
+                store.save_checkpoint(self.consumer, last, updated_at=self.now_text())
         return problems
+
+    def _dead_letter(
+        self, position: int, problem: ModelingProblem, problems: list[ReactionProblem]
+    ) -> None:
+        (recorded,) = self.store.read_all(position - 1, 1)
+        self.store.add_dead_letter(
+            self.consumer, position, recorded.event_id, problem.message, recorded_at=self.now_text()
+        )
+        problems.append(ReactionProblem(f"projection '{self.name}'", problem.message))
+
+    def _read_back(self, position: int) -> DomainEvent:
+        """The event at ``position`` as decoded from the store."""
+        (recorded,) = self.store.read_all(position - 1, 1)
+        return self.decoder.decode(recorded)
+
+    def _round_trips(self, event_type: str) -> bool:
+        exact = self._exact.get(event_type)
+        if exact is None:
+            event = self.compiled.events.get(event_type)
+            exact = event is not None and all(
+                round_trips(self.compiled.values, t) for t in event.types.values()
+            )
+            self._exact[event_type] = exact
+        return exact
 
     def rebuild(self, *, catch_up: bool = True) -> None:
         """Empty the table and reset the checkpoint (one transaction), then replay the log."""
@@ -127,42 +247,86 @@ class ProjectionRunner:
 
     def apply(self, event: DomainEvent) -> None:
         """Apply one event to the read model (no checkpoint: :meth:`catch_up` owns that)."""
-        handler = self.projection.handlers.get(event.type)
-        if handler is None:
+        if event.type not in self.projection.handlers:
             return
-        what = f"projection '{self.name}' on '{event.type}'"
-        now = event.time
+        rows = _Rows(self)
+        self._apply(event.type, event.data, event.time, rows, typed=False)
+        rows.flush()
+
+    def _plan(self, event_type: str) -> _HandlerPlan:
+        handler = self.projection.handlers[event_type]
+        types = self.projection.types
+        values = self.compiled.values
+        event = self.compiled.events.get(event_type)
+        event_types = event.types if event is not None else {}
+        what = f"projection '{self.name}' on '{event_type}'"
+        plan = _HandlerPlan(
+            handler=handler,
+            what=what,
+            early=handler.when is not None and "row" not in handler.when.compiled.roots,
+            keys=tuple(
+                (name, converter(values, types[name]), types[name], f"key '{name}' of {what}")
+                for name in self.projection.key_fields
+            ),
+            direct_key=handler.key is None
+            and all(
+                event_types.get(name) == types[name] and _scalar(values, types[name])
+                for name in self.projection.key_fields
+            ),
+            assignments=tuple(
+                (
+                    name,
+                    expr,
+                    converter(values, types[name]) if name in types else _never,
+                    types.get(name),
+                    f"field '{name}' of {what}",
+                )
+                for name, expr in handler.assignments.items()
+            ),
+        )
+        self._plans[event_type] = plan
+        return plan
+
+    def _apply(
+        self, event_type: str, data: dict[str, Any], now: dt.datetime, rows: _Rows, *, typed: bool
+    ) -> None:
+        """Apply one event's handler; ``typed``: ``data`` holds values of the event's
+        field types (decoded or built by the engine), so a key taken straight from
+        them needs no conversion."""
+        plan = self._plans.get(event_type)
+        if plan is None:
+            plan = self._plan(event_type)
+        handler = plan.handler
+        constants = self.compiled.constants
         # A condition on the event alone is checked before the key is computed, so it
         # can guard the key expression (``when: len(event.items) > 0``).
-        early = handler.when is not None and "row" not in handler.when.compiled.roots
-        if (
-            early
-            and handler.when is not None
-            and not handler.when(self.compiled.env(event=event.data), now)
-        ):
+        if plan.early:
+            assert handler.when is not None
+            if not handler.when({**constants, "event": data}, now):
+                return
+        key = self._key(plan, data, now, typed and plan.direct_key)
+        stored_key = self._stored_key(key)
+        existing = rows.get(stored_key, key)
+        action = handler.action
+        if action != "upsert" and existing is None:
             return
-        key = self._key(handler, event, what)
-        existing = self._get(key)
-        if handler.action != "upsert" and existing is None:
+        row = existing if existing is not None else {**self.projection.defaults, **key}
+        env = {**constants, "event": data, "row": row}
+        if not plan.early and handler.when is not None and not handler.when(env, now):
             return
-        row = existing if existing is not None else {**self.projection_defaults(), **key}
-        env = self.compiled.env(event=event.data, row=row)
-        if not early and handler.when is not None and not handler.when(env, now):
-            return
-        if handler.action == "delete":
-            self.store.delete_row(self.table_name, self._plain(key))
+        if action == "delete":
+            rows.put(stored_key, key, None)
             return
         new_row = dict(row)
-        for name, expr in handler.assignments.items():
-            t = self.projection.types[name]
-            new_row[name] = convert_result(
-                self.compiled.values, expr(env, now), t, f"field '{name}' of {what}"
-            )
-        values = self._plain({k: v for k, v in new_row.items() if k not in key})
-        if handler.action == "upsert":
-            self.store.upsert_row(self.table_name, self._plain(key), values)
-        else:
-            self.store.update_row(self.table_name, self._plain(key), values)
+        for name, expr, fast, t, where in plan.assignments:
+            value = expr(env, now)
+            if t is None:
+                raise KeyError(name)
+            try:
+                new_row[name] = fast(value)
+            except Miss:
+                new_row[name] = convert_result(self.compiled.values, value, t, where)
+        rows.put(stored_key, key, new_row)
 
     def projection_defaults(self) -> dict[str, Any]:
         return dict(self.projection.defaults)
@@ -171,40 +335,148 @@ class ProjectionRunner:
         """Every row as typed values, ordered by key."""
         return [self._typed(row) for row in self.store.rows(self.table_name)]
 
-    def _key(self, handler: CompiledHandler, event: DomainEvent, what: str) -> dict[str, Any]:
+    def _key(
+        self, plan: _HandlerPlan, data: dict[str, Any], now: dt.datetime, direct: bool
+    ) -> dict[str, Any]:
+        handler, what = plan.handler, plan.what
         fields = self.projection.key_fields
+        if direct and len(fields) == 1:
+            value = data.get(fields[0])
+            if value is not None:
+                return {fields[0]: value}  # already of the key's scalar type
         if handler.key is None:
-            missing = [f for f in fields if f not in event.data]
+            missing = [f for f in fields if f not in data]
             if missing:
                 raise ModelingProblem(
                     f"{what}: the event has no field '{missing[0]}' to find the row by"
                 )
-            values = [event.data[f] for f in fields]
+            given = [data[f] for f in fields]
         else:
-            env = self.compiled.env(event=event.data)
-            values = [expr(env, event.time) for expr in handler.key]
+            env = {**self.compiled.constants, "event": data}
+            given = [expr(env, now) for expr in handler.key]
         key = {}
-        for name, value in zip(fields, values, strict=True):
-            converted = convert_result(
-                self.compiled.values, value, self.projection.types[name], f"key '{name}' of {what}"
-            )
+        values = self.compiled.values
+        for (name, fast, t, where), value in zip(plan.keys, given, strict=True):
+            try:
+                converted = fast(value)
+            except Miss:
+                converted = convert_result(values, value, t, where)
             if converted is None:
                 raise ModelingProblem(f"{what}: the row key '{name}' is empty")
             key[name] = converted
         return key
 
+    def _stored_key(self, key: dict[str, Any]) -> tuple[Any, ...]:
+        """The row's key as the table holds it: equal tuples, same row."""
+        plainers = self._key_plainers
+        if plainers is None:
+            return self.store.row_key(self.table_name, self._plain(key))
+        if len(plainers) == 1:
+            name, plain = plainers[0]
+            return (plain(key[name]),)
+        return tuple([plain(key[name]) for name, plain in plainers])
+
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
         row = self.store.get_row(self.table_name, self._plain(key))
         return None if row is None else self._typed(row)
 
-    def _plain(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return self.compiled.values.plain_fields(values, self.projection.types)
-
     def _typed(self, row: Mapping[str, Any]) -> dict[str, Any]:
         values = self.compiled.values
-        return {
-            name: values.convert(
-                row.get(name), t, where=f"read model '{self.name}' column '{name}'"
-            )
-            for name, t in self.projection.types.items()
-        }
+        typed = {}
+        for name, t, fast, where in self._columns:
+            value = row.get(name)
+            try:
+                typed[name] = fast(value)
+            except Miss:
+                typed[name] = values.convert(value, t, where=where)
+        return typed
+
+    def _as_read_back(self, row: dict[str, Any]) -> dict[str, Any] | _Unreadable:
+        """``row`` as reading it from the table after writing it would give it."""
+        mirrored = self._mirrored
+        nan = [n for n in self._floats if row[n] is not None and row[n] != row[n]]
+        if not mirrored and not nan:
+            return row  # scalar columns give back exactly what they were given
+        values = self.compiled.values
+        typed = dict(row)
+        try:
+            for name, column in mirrored.items():
+                stored = column.from_sql(
+                    column.to_sql(name, values.to_plain(row[name], self.projection.types[name]))
+                )
+                typed[name] = values.convert(
+                    stored, self.projection.types[name], where=self._where(name)
+                )
+            for name in nan:  # SQLite stores a NaN float as NULL
+                typed[name] = values.convert(
+                    None, self.projection.types[name], where=self._where(name)
+                )
+        except ValueConversionError as error:
+            return _Unreadable(error)
+        return typed
+
+    def _where(self, name: str) -> str:
+        return f"read model '{self.name}' column '{name}'"
+
+
+#: A row in :class:`_Rows` that was only read, not changed.
+_UNCHANGED = object()
+
+
+class _Rows:
+    """The rows one catch-up touched, as it left them; written back by :meth:`flush`."""
+
+    __slots__ = ("_rows", "_runner")
+
+    def __init__(self, runner: ProjectionRunner) -> None:
+        self._runner = runner
+        #: stored key -> (typed key, the row as a read would now give it (None: no row),
+        #: what to write: the row, None to delete it, or _UNCHANGED)
+        self._rows: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] = {}
+
+    def get(self, stored_key: tuple[Any, ...], key: dict[str, Any]) -> dict[str, Any] | None:
+        found = self._rows.get(stored_key)
+        if found is None:
+            row = self._runner._get(key)
+            self._rows[stored_key] = (key, row, _UNCHANGED)
+            return row
+        read = found[1]
+        if isinstance(read, _Unreadable):
+            raise read.error
+        return read  # type: ignore[no-any-return]
+
+    def put(
+        self, stored_key: tuple[Any, ...], key: dict[str, Any], row: dict[str, Any] | None
+    ) -> None:
+        runner = self._runner
+        read = row if row is None or runner._reads_back_as_written else runner._as_read_back(row)
+        self._rows[stored_key] = (key, read, row)
+
+    def flush(self) -> None:
+        """Write every changed row's final state (deletes and upserts) in one go."""
+        runner = self._runner
+        plain = runner._plain
+        changes: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for key, _, written in self._rows.values():
+            if written is _UNCHANGED:
+                continue
+            if written is None:
+                changes.append((plain(key), None))
+            else:
+                rest = {k: v for k, v in written.items() if k not in key}
+                changes.append((plain(key), plain(rest)))
+        if changes:
+            runner.store.write_rows(runner.table_name, changes)
+
+
+def _scalar(values: Any, t: TypeRef) -> bool:
+    base = _base(t)
+    return base.kind == "primitive" or (base.kind == "named" and base.name in values.enums)
+
+
+def _base(t: TypeRef) -> TypeRef:
+    return t.args[0] if t.kind == "optional" else t
+
+
+def _never(value: Any) -> Any:  # pragma: no cover - an unknown field raises before
+    raise Miss

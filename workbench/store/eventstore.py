@@ -41,8 +41,7 @@ import datetime
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, get_args
@@ -126,6 +125,62 @@ def _to_events(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
         RecordedEvent(p, s, v, t, sv, decode(d), e, c, r, at)
         for (p, s, v, t, sv, d, e, c, r, at) in rows
     ]
+
+
+class _Transaction:
+    """One ``with store.transaction():`` block (see :meth:`EventStore.transaction`).
+
+    A class rather than a generator-based context manager: the simulator opens one
+    (nested) block per command, and this costs a third of the other's overhead.
+    """
+
+    __slots__ = ("_savepoint", "_store")
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._savepoint: str | None = None
+
+    def __enter__(self) -> None:
+        store = self._store
+        if store._depth == 0:
+            store._conn.execute("BEGIN IMMEDIATE")
+            store._depth = 1
+        else:
+            savepoint = self._savepoint = f"wb_{store._depth}"
+            store._conn.execute(f"SAVEPOINT {savepoint}")
+            store._depth += 1
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        store = self._store
+        conn = store._conn
+        savepoint = self._savepoint
+        if savepoint is None:
+            store._depth = 0
+            store._forget()
+            if exc_type is not None:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                return
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return
+        store._depth -= 1
+        if exc_type is not None:
+            store._forget()
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO {savepoint}")
+                conn.execute(f"RELEASE {savepoint}")
+            return
+        conn.execute(f"RELEASE {savepoint}")
 
 
 def _dump_default(value: Any) -> Any:
@@ -274,8 +329,7 @@ class EventStore:
 
     # -- transactions --------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> _Transaction:
         """Group appends, projection writes and checkpoint updates into one transaction.
 
         A workload batching commands commits once per batch instead of once per
@@ -289,41 +343,7 @@ class EventStore:
         >>> with store.transaction():
         ...     store.save_checkpoint("c", 0)
         """
-        conn = self._conn
-        if self._depth == 0:
-            conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._depth = 0
-                self._forget()
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            self._depth = 0
-            self._forget()
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        else:
-            savepoint = f"wb_{self._depth}"
-            conn.execute(f"SAVEPOINT {savepoint}")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                self._forget()
-                if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO {savepoint}")
-                    conn.execute(f"RELEASE {savepoint}")
-                raise
-            self._depth -= 1
-            conn.execute(f"RELEASE {savepoint}")
+        return _Transaction(self)
 
     @property
     def in_transaction(self) -> bool:
@@ -346,6 +366,31 @@ class EventStore:
         the check. Versions start at 1 and have no gaps; an ``event_id`` already in the
         file raises :class:`DuplicateEventError`.
         """
+        return _to_events(self._write(stream_id, events, expected_version))
+
+    def append_positions(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+    ) -> tuple[int, int]:
+        """:meth:`append`, returning only the position and version of the first event.
+
+        For callers that already hold what they appended (the simulator keeps the
+        typed data it built): the events take the positions and versions that follow
+        these, and decoding every event's JSON back into a record would be wasted.
+        ``(0, 0)`` when ``events`` is empty.
+        """
+        rows = self._write(stream_id, events, expected_version)
+        return (rows[0][0], rows[0][2]) if rows else (0, 0)
+
+    def _write(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+    ) -> list[tuple[Any, ...]]:
+        """Check and insert the rows of :meth:`append`; return them as inserted."""
         if expected_version is not None and expected_version < 0:
             raise ValueError(f"expected_version must be >= 0 or None, not {expected_version}")
         if not stream_id or not isinstance(stream_id, str):
@@ -392,7 +437,10 @@ class EventStore:
                             event.recorded_at,
                         )
                     )
-                conn.executemany(_INSERT_EVENT, rows)
+                if len(rows) == 1:
+                    conn.execute(_INSERT_EVENT, rows[0])  # cheaper than executemany for one
+                else:
+                    conn.executemany(_INSERT_EVENT, rows)
                 if not outer:
                     self._head = position
                     self._versions[stream_id] = version
@@ -414,13 +462,13 @@ class EventStore:
                 if error is not exc:
                     raise error from exc
             raise
-        return _to_events(rows)
+        return rows
 
     def _forget(self) -> None:
         """Drop what appends inside the open transaction remembered about the log.
 
         While a transaction holds the write lock only this connection can append,
-        so the head position and the versions of the streams it wrote stay true and
+        so the head position and the versions of the streams it read or wrote stay true and
         need not be read again (a batch of commands saves two queries per append).
         They are forgotten when the transaction ends or part of it is rolled back.
         """
@@ -456,7 +504,20 @@ class EventStore:
         )
 
     def stream_version(self, stream_id: str) -> int:
-        """The stream's current version: its number of events, 0 if it doesn't exist."""
+        """The stream's current version: its number of events, 0 if it doesn't exist.
+
+        Inside a :meth:`transaction` a version read or written once is known without
+        asking SQLite again (see :meth:`_forget`): a command loads its stream before
+        deciding and appends to it after, and a batch of commands comes back to the
+        same streams; each of those would otherwise be a query.
+        """
+        if self._depth:
+            known = self._versions.get(stream_id)
+            if known is None:
+                row = self._conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
+                # True until the transaction ends: it holds the write lock.
+                known = self._versions[stream_id] = 0 if row is None else int(row[0])
+            return known
         row = self._conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
         return 0 if row is None else int(row[0])
 
@@ -491,8 +552,45 @@ class EventStore:
                 return
             position = page[-1].position
 
+    def iter_payloads(
+        self,
+        from_position: int = 0,
+        types: Collection[str] | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[tuple[int, str, str, int, Any, str]]:
+        """``(position, stream_id, type, schema_version, data, recorded_at)`` of every
+        event after ``from_position`` (of the given ``types`` only, if given), in order.
+
+        For a consumer replaying the log: only the columns it needs, no record per
+        event, and events of types it ignores are never decoded (nor read, with
+        ``types``). ``data`` is decoded as :attr:`RecordedEvent.data` is.
+        """
+        where = ""
+        params: list[Any] = []
+        if types is not None:
+            wanted = sorted(set(types))
+            if not wanted:
+                return
+            where = f" AND type IN ({', '.join('?' for _ in wanted)})"
+            params = list(wanted)
+        sql = (
+            "SELECT position, stream_id, type, schema_version, data, recorded_at FROM events "
+            f"WHERE position > ?{where} ORDER BY position LIMIT ?"
+        )
+        position = from_position
+        execute = self._conn.execute
+        while True:
+            page = execute(sql, (position, *params, page_size)).fetchall()
+            for p, s, t, v, d, at in page:
+                yield p, s, t, v, decode(d), at
+            if len(page) < page_size:
+                return
+            position = page[-1][0]
+
     def head_position(self) -> int:
         """The position of the last event in the file, 0 if there is none."""
+        if self._depth and self._head is not None:
+            return self._head  # known inside a transaction that appended (see _forget)
         (head,) = self._conn.execute(_HEAD).fetchone()
         return int(head or 0)
 
@@ -850,6 +948,22 @@ class EventStore:
     ) -> bool:
         """Set ``values`` on the row with that key; ``False`` if there is no such row."""
         return self._compiled(name).update(self._conn, key_values, values)
+
+    def write_rows(
+        self,
+        name: str,
+        rows: Iterable[tuple[Mapping[str, Any], Mapping[str, Any] | None]],
+    ) -> None:
+        """Write final row states: ``(key, values)`` upserts, ``(key, None)`` deletes.
+
+        For a consumer that gathered a batch of changes in memory: one statement per
+        shape for the whole batch. Each key at most once.
+        """
+        self._compiled(name).write_many(self._conn, rows)
+
+    def row_key(self, name: str, key_values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The row key as stored (checked and converted): equal tuples, same row."""
+        return tuple(self._compiled(name).key_params(key_values))
 
     def delete_row(self, name: str, key_values: Mapping[str, Any]) -> bool:
         """Delete the row with that key; ``False`` if there was none."""

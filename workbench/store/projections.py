@@ -31,7 +31,7 @@ import datetime
 import re
 import sqlite3
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -126,10 +126,16 @@ def _datetime_in(column: str, value: Any) -> Any:
     raise _type_error(column, "datetime (or ISO text)", value)
 
 
+#: Canonical uuid text, which ``str(uuid.UUID(text))`` would give back unchanged.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid_in(column: str, value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, str):
+        if _CANONICAL_UUID.fullmatch(value):
+            return value  # already canonical: parsing and printing it again changes nothing
         return str(uuid.UUID(value))
     raise _type_error(column, "uuid", value)
 
@@ -360,6 +366,32 @@ class CompiledProjection:
             return self.get(conn, key_values) is not None
         cursor = conn.execute(self._sql("update", tuple(rest)), self._encode(rest) + key)
         return cursor.rowcount > 0
+
+    def write_many(
+        self,
+        conn: sqlite3.Connection,
+        rows: Iterable[tuple[Mapping[str, Any], Mapping[str, Any] | None]],
+    ) -> None:
+        """Upsert each ``(key, values)``, delete each ``(key, None)``: one
+        ``executemany`` per statement shape instead of one ``execute`` per row.
+
+        Every key must appear once (the rows are final states, so their order does
+        not matter); values are checked as by :meth:`upsert`.
+        """
+        upserts: dict[tuple[str, ...], list[list[Any]]] = {}
+        deletes: list[list[Any]] = []
+        for key_values, values in rows:
+            params = self.key_params(key_values)
+            if values is None:
+                deletes.append(params)
+                continue
+            rest = self._non_key(key_values, values)
+            params += self._encode(rest)
+            upserts.setdefault(tuple(rest), []).append(params)
+        if deletes:
+            conn.executemany(f"DELETE FROM {self.qtable} WHERE {self._where_key}", deletes)
+        for columns, batch in upserts.items():
+            conn.executemany(self._sql("upsert", columns), batch)
 
     def delete(self, conn: sqlite3.Connection, key_values: Mapping[str, Any]) -> bool:
         """Delete the row with that key; ``False`` if there was none."""
