@@ -187,3 +187,50 @@ def test_model_schema_rejects_unknown_keys() -> None:
 
     validator = jsonschema.Draft202012Validator(model_json_schema())
     assert list(validator.iter_errors({"workbench": 1, "name": "x", "comands": {}}))
+
+
+def test_strict_marks_the_file_failed_and_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "warn.yaml"
+    path.write_text(
+        mutate(
+            "  Painted:\n    aggregate: Counter",
+            "  Lost:\n    aggregate: Counter\n    fields: {counter_id: uuid}\n  Painted:\n    aggregate: Counter",
+        ),
+        encoding="utf-8",
+    )
+    code, output = run("validate", "--strict", str(path))
+    assert code == 1
+    assert "✗" in output and "✓" not in output
+    assert "warnings count as errors under --strict" in output
+
+
+def test_validate_reads_standard_input() -> None:
+    result = CliRunner().invoke(cli, ["validate", "-"], input=MINIMAL)
+    assert result.exit_code == 0, result.output
+    assert "<stdin>" in result.output
+
+
+def test_no_color_environment_variable_turns_colour_off(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(mutate("command.by > 0", "command.bye > 0"), encoding="utf-8")
+    coloured = CliRunner().invoke(cli, ["validate", str(path)], color=True)
+    assert "\x1b[" in coloured.output
+    plain = CliRunner(env={"NO_COLOR": "1"}).invoke(cli, ["validate", str(path)], color=True)
+    assert "\x1b[" not in plain.output and "WB303" in plain.output
+
+
+def test_write_failures_are_messages_not_tracebacks(tmp_path: Path) -> None:
+    missing_folder = tmp_path / "nope" / "model.yaml"
+    code, output = run("new", str(missing_folder))
+    assert code == 2 and "no such directory" in output
+    read_only = tmp_path / "ro.yaml"
+    read_only.write_text(MINIMAL.replace("name: Counter\n", "name: Counter   \n"), encoding="utf-8")
+    read_only.chmod(0o444)
+    try:
+        result = CliRunner().invoke(cli, ["fmt", str(read_only)])
+        assert result.exit_code == 2, result.output
+        assert "cannot write" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Counter   " in read_only.read_text(encoding="utf-8")
+    finally:
+        read_only.chmod(0o644)

@@ -81,3 +81,44 @@ def test_yaml_scalars_in_expression_slots_become_python() -> None:
     loaded = load_model_text(text, "m.yaml")
     assert loaded.model is not None
     assert loaded.model.projections["Totals"].on["Painted"].when == "True"
+
+
+def test_a_short_form_step_may_carry_its_own_keys() -> None:
+    text = mutate(
+        '      - Incremented: {counter_id: c1, by: 2, note: ""}\n    when:',
+        '      - Incremented: {counter_id: c1, by: 2, note: ""}\n        at: "2030-01-02T10:00:00"\n    when:',
+    )
+    loaded = load_model_text(text, "m.yaml")
+    assert loaded.model is not None, [d.render() for d in loaded.diagnostics]
+    step = loaded.model.scenarios[0].given[0]
+    assert step.message == "Incremented" and step.at == "2030-01-02T10:00:00"  # type: ignore[union-attr]
+
+
+def test_an_emit_short_form_may_carry_a_condition() -> None:
+    text = mutate(
+        "      - Incremented: {note: \"'manual'\"}",
+        '      - Incremented: {note: "\'manual\'"}\n        when: "command.by < 5"',
+    )
+    loaded = load_model_text(text, "m.yaml")
+    assert loaded.model is not None
+    assert loaded.model.commands["Increment"].emits[0].when == "command.by < 5"
+
+
+def test_then_nothing_as_a_word() -> None:
+    text = mutate(
+        "    then:\n      events:\n        - Incremented: {counter_id: c1, by: 3}",
+        "    then: nothing",
+    )
+    loaded = load_model_text(text, "m.yaml")
+    assert loaded.model is not None
+    assert loaded.model.scenarios[0].then.nothing
+
+
+def test_field_names_must_be_plain_names() -> None:
+    text = mutate(
+        "fields: {counter_id: uuid, by: int}\n    rules",
+        "fields: {counter_id: uuid, by: int, getränk: str}\n    rules",
+    )
+    loaded = load_model_text(text, "m.yaml")
+    found = [d for d in loaded.diagnostics if d.code == "WB104" and "getränk" in d.message]
+    assert found and found[0].location.line == text[: text.index("getränk")].count("\n") + 1

@@ -7,6 +7,7 @@ cannot be read as a model.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -30,6 +31,8 @@ from workbench.cli.simulate_commands import simulate_command, store_group
 )
 def cli() -> None:
     """Event Workbench: model, validate, dry-run, draw and generate event-driven systems."""
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value turns colour off
+        click.get_current_context().color = False
 
 
 cli.add_command(validate_command)

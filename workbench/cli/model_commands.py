@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from workbench.model.atomic import write_atomic
 from workbench.model.baseline import load_baseline
 from workbench.model.diagnostics import Diagnostic, Severity
 from workbench.model.json_schema import model_json_schema_text
-from workbench.model.loader import LoadedModel, load_model
+from workbench.model.loader import LoadedModel, load_model, load_model_text
 from workbench.model.schema import Model
 from workbench.model.starter import SCHEMA_FILENAME, starter_model_text
 from workbench.model.yamlio import DocumentError, format_text, read_document
@@ -71,7 +72,8 @@ def validate_command(
 ) -> None:
     """Check model files and report problems with file:line:column.
 
-    Exit 0 when fine, 1 when problems were found, 2 when a file cannot be read as a model.
+    Exit 0 when fine, 1 when problems were found, 2 when a file cannot be read as a model
+    (not YAML, or keys and values of the wrong shape). MODEL may be '-' for standard input.
     """
     results = [_load_with_baseline(path, against) for path in models]
     errors = sum(len(r.diagnostics.errors) for r in results)
@@ -97,10 +99,15 @@ def validate_command(
         )
     else:
         for result in results:
-            _print_result(result, quiet=quiet)
+            _print_result(result, quiet=quiet, strict=strict)
         if len(results) > 1 or quiet:
             click.echo(
                 f"{plural(len(results), 'file')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+            )
+        if strict and warnings and not errors:
+            click.echo(
+                click.style("failed: ", fg="red", bold=True)
+                + "warnings count as errors under --strict"
             )
     if unreadable:
         sys.exit(EXIT_BAD_INPUT)
@@ -109,16 +116,23 @@ def validate_command(
 
 
 def _load_with_baseline(path: Path, against: str | None) -> LoadedModel:
+    if str(path) == "-":
+        if against is not None:
+            click.echo("--against needs a file, not standard input", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        return load_model_text(sys.stdin.buffer.read(), "<stdin>")
     if against is None:
         return load_model(path)
     baseline = load_baseline(path, against)
     if baseline.problem is not None:
         click.echo(f"{path}: cannot compare with {against}: {baseline.problem}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if baseline.is_new_file:
+        click.echo(f"{path}: new since {against}, no earlier versions to compare with", err=True)
     return load_model(path, baseline=baseline.model, baseline_label=baseline.label)
 
 
-def _print_result(result: LoadedModel, *, quiet: bool) -> None:
+def _print_result(result: LoadedModel, *, quiet: bool, strict: bool = False) -> None:
     lines = result.document.text.splitlines() if result.document else None
     for diagnostic in result.diagnostics.sorted():
         echo_diagnostic(diagnostic, lines)
@@ -134,10 +148,11 @@ def _print_result(result: LoadedModel, *, quiet: bool) -> None:
         for kind, n in model_summary(result.model).items()
     )
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
+    failed = bool(errors or (strict and warnings))
     mark = (
-        click.style("✓ ", fg="green", bold=True)
-        if not errors
-        else click.style("✗ ", fg="red", bold=True)
+        click.style("✗ ", fg="red", bold=True)
+        if failed
+        else click.style("✓ ", fg="green", bold=True)
     )
     click.echo(
         f"{mark}{result.filename} — {result.model.name}: {counts} ({plural(errors, 'error')}, {plural(warnings, 'warning')})"
@@ -166,9 +181,13 @@ def fmt_command(models: tuple[Path, ...], check: bool) -> None:
         if check:
             click.echo(f"would reformat {path}")
         else:
-            write_atomic(path, formatted)
+            if not _write(path, formatted):
+                bad = True
+                continue
             click.echo(f"reformatted {path}")
     unchanged = len(models) - len(changed) - (1 if bad else 0)
+    if bad and not check:
+        changed = [p for p in changed if p.exists()]
     verb = "would be reformatted" if check else "reformatted"
     click.echo(
         f"{plural(len(changed), 'file')} {verb}, {plural(max(unchanged, 0), 'file')} already formatted"
@@ -195,12 +214,13 @@ def new_command(path: Path, name: str | None, force: bool) -> None:
         click.echo(f"{path.parent}: no such directory", err=True)
         sys.exit(EXIT_BAD_INPUT)
     model_name = name or path.stem.replace("-", " ").replace("_", " ").title() or "My model"
-    write_atomic(path, starter_model_text(model_name, path.name), backup=False)
+    if not _write(path, starter_model_text(model_name, path.name), backup=False):
+        sys.exit(EXIT_BAD_INPUT)
     schema_path = path.parent / SCHEMA_FILENAME
-    if not schema_path.exists():
-        write_atomic(schema_path, model_json_schema_text(), backup=False)
+    if not schema_path.exists() and not _write(schema_path, model_json_schema_text(), backup=False):
+        sys.exit(EXIT_BAD_INPUT)
     click.echo(f"created {path}")
-    click.echo(f"next: edit it, then run 'workbench validate {path}'")
+    click.echo(f"next: edit it, then run: workbench validate {shlex.quote(str(path))}")
 
 
 @click.command("model-schema")
@@ -216,8 +236,20 @@ def model_schema_command(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(output, text, backup=False)
+        if not _write(output, text, backup=False):
+            sys.exit(EXIT_BAD_INPUT)
         click.echo(f"wrote {output}")
+
+
+def _write(path: Path, text: str, *, backup: bool = True) -> bool:
+    """Write atomically; on failure say why (no traceback) and return False."""
+    try:
+        write_atomic(path, text, backup=backup)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        click.echo(f"{path}: cannot write: {reason}", err=True)
+        return False
+    return True
 
 
 def diagnostics_payload(diagnostics: list[Diagnostic]) -> list[dict[str, Any]]:

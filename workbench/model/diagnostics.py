@@ -141,15 +141,15 @@ class Diagnostic:
         return text
 
     def as_json(self) -> dict[str, object]:
-        """The stable JSON shape used by ``--format json``."""
+        """The stable JSON shape used by ``--format json``; unknown line/column are null."""
         return {
             "code": self.code,
             "severity": self.severity.value,
             "message": self.message,
             "hint": self.hint,
             "file": self.location.file,
-            "line": self.location.line,
-            "column": self.location.column,
+            "line": self.location.line or None,
+            "column": self.location.column or None,
         }
 
 

@@ -71,10 +71,15 @@ def load_model(
     )
 
 
-def load_model_text(text: str, filename: str = "<model>", *, validate: bool = True) -> LoadedModel:
-    """Like :func:`load_model`, for text held in memory (the TUI's editor buffer, tests)."""
+def load_model_text(
+    content: str | bytes, filename: str = "<model>", *, validate: bool = True
+) -> LoadedModel:
+    """Like :func:`load_model`, for content held in memory (an editor buffer, stdin, tests).
+
+    Bytes get the same checks as a file (encoding, size, binary content).
+    """
     try:
-        document = parse_document(text, filename)
+        document = parse_document(content, filename)
     except DocumentError as error:
         return LoadedModel(filename, None, None, DiagnosticList(list(error.diagnostics)))
     return build_model(document, validate=validate)
@@ -279,7 +284,9 @@ def _describe(path: YamlPath) -> str:
         text = f"'{head}'"
         rest = path[1:]
     if rest:
-        text += " at " + ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in rest)
+        text += " at " + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(
+            "."
+        )
     return text
 
 

@@ -167,8 +167,8 @@ class Invariant(Element):
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
-        if isinstance(value, str | bool):
-            return {"check": value}
+        if isinstance(value, str | bool | int | float) or value is None:
+            return {"check": _expression_text(value)}
         return value
 
 
@@ -221,21 +221,32 @@ class Emit(Element):
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
-        return _named_short_form(value, "event")
+        return _named_short_form(value, "event", _EMIT_OPTIONS)
 
 
-def _named_short_form(value: Any, name_key: str) -> Any:
-    """Normalise ``{Name: {...fields}}`` into ``{name_key: Name, fields: {...}}``."""
+_EMIT_OPTIONS = frozenset({"when", "for_each", "as", "description", "tags"})
+_STEP_OPTIONS = frozenset({"at", "description", "tags"})
+
+
+def _named_short_form(value: Any, name_key: str, options: frozenset[str] = frozenset()) -> Any:
+    """Normalise ``{Name: {...fields}}`` into ``{name_key: Name, fields: {...}}``.
+
+    Keys of the long form (``options``, e.g. ``when`` or ``at``) may stand beside the
+    name, so ``- BookLent: {...}`` can take a ``when:`` without switching to the long form.
+    """
     if isinstance(value, str):
         return {name_key: value}
-    if isinstance(value, dict) and len(value) == 1 and name_key not in value:
-        ((name, fields),) = value.items()
-        if (
-            isinstance(name, str)
-            and _NAME_RE.match(name)
-            and (fields is None or isinstance(fields, dict))
-        ):
-            return {name_key: name, "fields": fields or {}}
+    if isinstance(value, dict) and name_key not in value and "fields" not in value:
+        names = [key for key in value if key not in options]
+        if len(names) == 1:
+            name, fields = names[0], value[names[0]]
+            if (
+                isinstance(name, str)
+                and _NAME_RE.match(name)
+                and (fields is None or isinstance(fields, dict))
+            ):
+                rest = {key: item for key, item in value.items() if key != name}
+                return {name_key: name, "fields": fields or {}, **rest}
     return value
 
 
@@ -369,7 +380,7 @@ class IssuedCommand(Element):
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
-        return _named_short_form(value, "command")
+        return _named_short_form(value, "command", _EMIT_OPTIONS)
 
 
 class Policy(Contextual):
@@ -475,7 +486,7 @@ class Step(Element):
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
-        return _named_short_form(value, "message")
+        return _named_short_form(value, "message", _STEP_OPTIONS)
 
 
 class Advance(Element):
@@ -523,6 +534,12 @@ class Then(Element):
     state: StateExpectation | None = None
     read_models: dict[str, tuple[dict[str, Any], ...]] | None = None
     commands: tuple[Step, ...] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        """``then: nothing`` reads as ``then: {nothing: true}``."""
+        return {"nothing": True} if value == "nothing" else value
 
     @model_validator(mode="after")
     def _something(self) -> Then:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from workbench.model.diagnostics import did_you_mean
-from workbench.model.schema import Fields, Model
+from workbench.model.schema import NAME_PATTERN, Fields, Model
 from workbench.model.types import (
     TypeRef,
     TypeSyntaxError,
@@ -16,6 +17,8 @@ from workbench.model.types import (
 )
 from workbench.model.validate.context import ValidationContext
 from workbench.model.yamlio import YamlPath
+
+NAME_RE = re.compile(NAME_PATTERN)
 
 
 def field_sets(model: Model) -> Iterator[tuple[YamlPath, Fields]]:
@@ -41,6 +44,15 @@ def check_fields(ctx: ValidationContext) -> None:
     for path, fields in field_sets(model):
         for field_name, spec in fields.items():
             field_path = (*path, field_name)
+            if not NAME_RE.match(field_name):
+                ctx.report(
+                    "WB104",
+                    f"field name '{field_name}' is not a plain name: expressions and generated "
+                    "code could not refer to it",
+                    field_path,
+                    key=True,
+                    hint="use ASCII letters, digits and '_', starting with a letter",
+                )
             type_ref = _check_type(ctx, spec.type, field_path)
             if type_ref is not None and spec.has_default and spec.default is not None:
                 _check_default(ctx, spec.default, type_ref, (*field_path, "default"))

@@ -91,8 +91,10 @@ def _check_event_completeness(ctx: ValidationContext) -> None:
     for name, event in model.events.items():
         if name not in setters:
             continue
-        for field_name in event.fields:
-            if field_name not in setters[name]:
+        for field_name, spec in event.fields.items():
+            # a required field nothing sets is already error WB400; this finds the optional
+            # fields that every command leaves empty
+            if field_name not in setters[name] and spec.type.strip().endswith("?"):
                 ctx.warn(
                     "WB604",
                     f"event field '{name}.{field_name}' is set by no command field or expression (it is always empty)",

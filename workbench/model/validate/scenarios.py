@@ -14,7 +14,7 @@ from typing import Any
 
 from workbench.model.diagnostics import did_you_mean
 from workbench.model.schema import STREAM_EXISTS_ERROR, STREAM_MISSING_ERROR, Scenario, Step
-from workbench.model.types import TypeRef, check_value
+from workbench.model.types import TypeRef, check_value, named_types
 from workbench.model.validate.context import ValidationContext
 from workbench.model.yamlio import YamlPath
 
@@ -238,6 +238,8 @@ def _check_values(
                 hint=did_you_mean(field_name, types),
             )
             continue
+        if _mentions_unknown_type(ctx, types[field_name]):
+            continue  # the unknown type is reported once, where it is declared
         problem = check_value(
             value,
             types[field_name],
@@ -247,6 +249,12 @@ def _check_values(
         )
         if problem:
             ctx.report("WB501", f"{owner} field '{field_name}': {problem}", (*path, field_name))
+
+
+def _mentions_unknown_type(ctx: ValidationContext, type_ref: TypeRef) -> bool:
+    if type_ref.kind == "any":
+        return True
+    return any(name not in ctx.model.types for name in named_types(type_ref))
 
 
 def _check_state(ctx: ValidationContext, scenario: Scenario, then_path: YamlPath) -> None:
