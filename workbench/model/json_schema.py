@@ -19,9 +19,7 @@ _EXPRESSION = {"type": ["string", "number", "boolean", "null"], "description": "
 _NAMED_SHORT_FORM = {
     "type": "object",
     "minProperties": 1,
-    "maxProperties": 1,
-    "additionalProperties": {"type": ["object", "null"]},
-    "description": "short form: {Name: {field: value}}",
+    "description": "short form: {Name: {field: value}}, optionally beside keys of the long form",
 }
 
 #: definition name -> extra alternatives accepted in the file (short forms)
