@@ -52,6 +52,7 @@ def model_json_schema() -> dict[str, Any]:
                 "description": long_form.get("description", ""),
             }
     _widen_expressions(schema)
+    _any_of_unions(schema)
     _allow_map_forms(definitions)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
@@ -74,6 +75,22 @@ def _widen_expressions(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _widen_expressions(value)
+
+
+def _any_of_unions(node: Any) -> None:
+    """Short forms overlap (``{advance: 2h}`` also looks like a step), so unions are ``anyOf``.
+
+    The loader decides which form was meant; the editor schema only has to accept both.
+    """
+    if isinstance(node, dict):
+        if "oneOf" in node:
+            node["anyOf"] = node.pop("oneOf")
+            node.pop("discriminator", None)
+        for value in node.values():
+            _any_of_unions(value)
+    elif isinstance(node, list):
+        for value in node:
+            _any_of_unions(value)
 
 
 def _allow_map_forms(definitions: dict[str, Any]) -> None:
