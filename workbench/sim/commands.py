@@ -38,7 +38,7 @@ from workbench.sim.compiled import (
     ModelingProblem,
     convert_result,
 )
-from workbench.sim.converters import Miss, converter, fields_plainer
+from workbench.sim.converters import Miss, converter, fields_plainer, plain_as_is
 from workbench.sim.messages import (
     Accepted,
     CommandMessage,
@@ -49,6 +49,7 @@ from workbench.sim.messages import (
     InvariantViolation,
     ModelingError,
     Rejected,
+    at_time,
 )
 from workbench.store import ConcurrencyError, EventStore, NewEvent
 
@@ -130,9 +131,12 @@ class CommandHandler:
                 )
                 for name, t in event.types.items()
             )
-            plans.append(
-                _EmitPlan(emit, fields, fields_plainer(values, event.types), event.version)
+            # Event data is only encoded by the store: when its values are their own
+            # plain form it is handed over as it is (the plain form would be a copy).
+            plain = (
+                _same if plain_as_is(values, event.types) else fields_plainer(values, event.types)
             )
+            plans.append(_EmitPlan(emit, fields, plain, event.version))
         self._plans[command.name] = planned = tuple(plans)
         return planned
 
@@ -265,18 +269,26 @@ class CommandHandler:
             )
         last = version + len(new_events) - 1
         self.repository.remember(aggregate, stream_id, expected_version, last, state, recorded_at)
+        now = self.clock.now  # what ``recorded_at`` says: no need to parse it again
         appended = tuple(
-            DomainEvent(
-                type=new.type,
-                data=data,
-                stream_id=stream_id,
-                version=version + i,
-                position=position + i,
-                event_id=new.event_id,
-                causation_id=command_id,
-                correlation_id=correlation_id,
-                recorded_at=recorded_at,
+            at_time(
+                DomainEvent(
+                    type=new.type,
+                    data=data,
+                    stream_id=stream_id,
+                    version=version + i,
+                    position=position + i,
+                    event_id=new.event_id,
+                    causation_id=command_id,
+                    correlation_id=correlation_id,
+                    recorded_at=recorded_at,
+                ),
+                now,
             )
             for i, (new, (_, data)) in enumerate(zip(new_events, built, strict=True))
         )
         return Accepted(command=message, stream_id=stream_id, appended=appended, state=state)
+
+
+def _same(data: Any) -> Any:
+    return data

@@ -45,6 +45,7 @@ __all__ = [
     "converter",
     "fields_converter",
     "fields_plainer",
+    "plain_as_is",
     "plainer",
     "record_converter",
     "round_trips",
@@ -204,16 +205,57 @@ def fields_converter(
     values: ValueTypes, types: Mapping[str, TypeRef], *, owner: str
 ) -> Callable[..., dict[str, Any]]:
     """``values.fields(v, types, owner=owner)`` compiled for ``types``: the fast path for
-    values already typed, the full method (and its errors) for anything else."""
+    values already typed, field by field when some are not (a placeholder in a uuid
+    field, text for a decimal), and the full method for anything it must refuse, so
+    its errors are the ones ``fields`` raises."""
     fast = record_converter(values, types)
+    names = frozenset(types)
+    per_field = tuple(
+        (
+            name,
+            converter(values, t),
+            t,
+            t.kind in ("optional", "any"),
+            f"{owner} field '{name}'",
+            t.kind == "primitive" and t.name == "uuid",
+        )
+        for name, t in types.items()
+    )
     fields = values.fields
+    convert_one = values.convert
 
     def convert(given: Mapping[str, Any], uuid_hook: UuidHook | None = None) -> dict[str, Any]:
         try:
             result: dict[str, Any] = fast(given)
             return result
         except Miss:
-            return fields(given, types, owner=owner, uuid_hook=uuid_hook)
+            pass
+        if type(given) is not dict or not names.issuperset(given):
+            return fields(given, types, owner=owner, uuid_hook=uuid_hook)  # it refuses
+        out: dict[str, Any] = {}
+        for name, fast_one, t, may_be_unset, where, is_uuid in per_field:
+            if name in given:
+                value = given[name]
+                try:
+                    out[name] = fast_one(value)
+                except Miss:
+                    if (
+                        is_uuid
+                        and uuid_hook is not None
+                        and type(value) is str
+                        and len(value) < 32
+                        and value.strip()
+                    ):
+                        # Too short to parse as a uuid (32 hex digits at least), so
+                        # ``convert`` would hand it to the hook: a placeholder.
+                        out[name] = uuid_hook(value)
+                    else:
+                        out[name] = convert_one(value, t, where=where, uuid_hook=uuid_hook)
+            elif may_be_unset:
+                out[name] = None
+            else:  # the full method raises its "needs field" error (hooks give the same ids)
+                return fields(given, types, owner=owner, uuid_hook=uuid_hook)
+        return out
 
     return convert
 
@@ -294,3 +336,17 @@ def round_trips(values: ValueTypes, t: TypeRef) -> bool:
     if kind == "named" and t.name in values.records:
         return all(round_trips(values, f) for f in values.records[t.name].values())
     return False
+
+
+def plain_as_is(values: ValueTypes, types: Mapping[str, TypeRef]) -> bool:
+    """Whether runtime values of ``types`` are their own plain form (text, numbers,
+    booleans, uuids and enums as text): then ``plain_fields`` only copies them."""
+
+    def as_is(t: TypeRef) -> bool:
+        if t.kind == "optional":
+            return as_is(t.args[0])
+        if t.kind == "primitive":
+            return t.name in ("str", "int", "float", "bool", "uuid")
+        return t.kind == "named" and t.name in values.enums
+
+    return all(as_is(t) for t in types.values())

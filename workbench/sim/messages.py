@@ -65,6 +65,13 @@ class DomainEvent:
         return dt.datetime.fromisoformat(self.recorded_at)
 
 
+def at_time(event: DomainEvent, time: dt.datetime) -> DomainEvent:
+    """``event`` with :attr:`DomainEvent.time` known already: ``time`` must be the
+    instant ``recorded_at`` spells (the clock that wrote it), which spares parsing it."""
+    event.__dict__["time"] = time  # where cached_property keeps it
+    return event
+
+
 @dataclass(frozen=True, kw_only=True)
 class CommandResult:
     """The outcome of handling one command."""

@@ -50,7 +50,14 @@ from workbench.sim.compiled import (
     ModelingProblem,
     convert_result,
 )
-from workbench.sim.converters import Miss, converter, fields_plainer, plainer, round_trips
+from workbench.sim.converters import (
+    Miss,
+    converter,
+    fields_plainer,
+    plain_as_is,
+    plainer,
+    round_trips,
+)
 from workbench.sim.messages import DomainEvent, ReactionProblem
 from workbench.sim.values import ValueConversionError
 from workbench.store import EventStore, ProjectionSchemaError
@@ -119,7 +126,11 @@ class ProjectionRunner:
             f: column_type(t, compiled.values.enums) for f, t in projection.types.items()
         }
         values = compiled.values
-        self._plain = fields_plainer(values, projection.types)
+        self._plain = (
+            dict  # its values are their own plain form: a copy is the plain form
+            if plain_as_is(values, projection.types)
+            else fields_plainer(values, projection.types)
+        )
         self._columns = tuple(
             (name, t, converter(values, t), f"read model '{projection.name}' column '{name}'")
             for name, t in projection.types.items()
@@ -138,6 +149,11 @@ class ProjectionRunner:
         self._reads_back_as_written = not self._mirrored and not self._floats
         self._plans: dict[str, _HandlerPlan] = {}
         self._exact: dict[str, bool] = {}
+        # Rows (stored key -> typed key, row as read) and the checkpoint as the last
+        # catch-up left them, true while the store's token for them has not changed.
+        self._kept: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] = {}
+        self._kept_checkpoint = 0
+        self._kept_token: tuple[int, int, int] | None = None
         # Scalar key columns store their plain value as it is (text, numbers), so the
         # plain key is the stored key; other key columns ask the store.
         key_types = [projection.types[name] for name in projection.key_fields]
@@ -174,9 +190,13 @@ class ProjectionRunner:
         problems: list[ReactionProblem] = []
         store = self.store
         with store.transaction():
-            start = store.checkpoint(self.consumer)
+            if store.consumer_token(self.table_name, self.consumer) == self._kept_token:
+                start = self._kept_checkpoint  # nobody touched the rows or checkpoint since
+            else:
+                self._kept = {}
+                start = store.checkpoint(self.consumer)
             last = start
-            rows = _Rows(self)
+            rows = _Rows(self, self._kept)
             handlers = self.projection.handlers
             if (
                 fresh
@@ -211,6 +231,10 @@ class ProjectionRunner:
             rows.flush()
             if last != start:
                 store.save_checkpoint(self.consumer, last, updated_at=self.now_text())
+            if len(self._kept) > MAX_KEPT_ROWS:
+                self._kept = {}
+            self._kept_checkpoint = last
+            self._kept_token = store.consumer_token(self.table_name, self.consumer)
         return problems
 
     def _dead_letter(
@@ -428,11 +452,18 @@ class _Rows:
 
     __slots__ = ("_rows", "_runner")
 
-    def __init__(self, runner: ProjectionRunner) -> None:
+    def __init__(
+        self,
+        runner: ProjectionRunner,
+        known: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] | None = None,
+    ) -> None:
         self._runner = runner
         #: stored key -> (typed key, the row as a read would now give it (None: no row),
-        #: what to write: the row, None to delete it, or _UNCHANGED)
-        self._rows: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] = {}
+        #: what to write: the row, None to delete it, or _UNCHANGED); ``known`` rows
+        #: are the table's rows as they are (all _UNCHANGED)
+        self._rows: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] = (
+            {} if known is None else known
+        )
 
     def get(self, stored_key: tuple[Any, ...], key: dict[str, Any]) -> dict[str, Any] | None:
         found = self._rows.get(stored_key)
@@ -457,16 +488,27 @@ class _Rows:
         runner = self._runner
         plain = runner._plain
         changes: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        for key, _, written in self._rows.values():
+        rows = self._rows
+        for stored_key, (key, read, written) in rows.items():
             if written is _UNCHANGED:
                 continue
             if written is None:
                 changes.append((plain(key), None))
             else:
-                rest = {k: v for k, v in written.items() if k not in key}
-                changes.append((plain(key), plain(rest)))
+                whole = plain(written) if plain is not dict else written
+                changes.append(
+                    (
+                        {k: whole[k] for k in key},
+                        {k: v for k, v in whole.items() if k not in key},
+                    )
+                )
+            rows[stored_key] = (key, read, _UNCHANGED)
         if changes:
             runner.store.write_rows(runner.table_name, changes)
+
+
+#: How many rows a read model keeps in memory between catch-ups (then it drops them).
+MAX_KEPT_ROWS = 50_000
 
 
 def _scalar(values: Any, t: TypeRef) -> bool:

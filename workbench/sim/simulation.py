@@ -46,8 +46,11 @@ __all__ = [
     "remove_database",
 ]
 
-#: Commands per transaction unless the workload file or the caller says otherwise.
-DEFAULT_BATCH = 500
+#: Commands per transaction unless the workload file or the caller says otherwise:
+#: large enough that each transaction's index pages are shared by many commands (a
+#: million-event run is a third faster than at 500), small enough to keep read models
+#: close behind and the progress bar moving.
+DEFAULT_BATCH = 2000
 
 
 class DatabaseRefused(Exception):

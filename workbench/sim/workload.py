@@ -100,6 +100,9 @@ class CommandStep:
     fields: dict[str, Any]
     location: Location
     counted: bool = False
+    #: When every value with counters is one text: those fields, as ``str.format_map``
+    #: templates (see :func:`_templates`); ``None``: :func:`_fill` does the work.
+    templates: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -295,7 +298,9 @@ class _Parser:
         counted = False
         for key, value in body.items():
             counted = self.check_counters(value, (*here, key), counters) or counted
-        return CommandStep(name, dict(body), self.document.location(path), counted)
+        return CommandStep(
+            name, dict(body), self.document.location(path), counted, _templates(body)
+        )
 
     def check_counters(self, value: Any, path: YamlPath, counters: tuple[str, ...]) -> bool:
         """Whether ``value`` uses a counter; an unknown ``{name}`` is an error."""
@@ -335,16 +340,47 @@ def _count(steps: tuple[Step, ...]) -> int:
     return total
 
 
+def _templates(fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
+    """The fields to fill, if each value with braces is a text whose braces are all
+    counters or ``{{ }}``: for those, ``str.format_map(counters)`` is exactly
+    :func:`_fill`, and much quicker. ``None`` if another value has braces."""
+    templates = []
+    for name, value in fields.items():
+        if not _has_braces(value):
+            continue
+        if not isinstance(value, str) or _has_braces(_COUNTER.sub("", value)):
+            return None
+        templates.append((name, value))
+    return tuple(templates)
+
+
 def _expand(steps: tuple[Step, ...], counters: dict[str, int]) -> Iterator[WorkloadItem]:
     for step in steps:
         if isinstance(step, CommandStep):
-            fields = _fill(step.fields, counters) if step.counted else step.fields
+            if not step.counted:
+                fields = step.fields
+            elif step.templates is not None:
+                fields = dict(step.fields)
+                for name, template in step.templates:
+                    fields[name] = template.format_map(counters)
+            else:
+                fields = _fill(step.fields, counters)
             yield WorkloadItem(step.location, command=step.command, fields=fields)
         elif isinstance(step, Advance):
             yield WorkloadItem(step.location, advance=step.delta)
         else:
             for index in range(1, step.times + 1):
                 yield from _expand(step.steps, {**counters, step.counter: index})
+
+
+def _has_braces(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{" in value or "}" in value
+    if isinstance(value, list):
+        return any(_has_braces(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_braces(v) for v in value.values())
+    return False
 
 
 def _fill(value: Any, counters: Mapping[str, int]) -> Any:

@@ -143,7 +143,7 @@ class _Transaction:
     def __enter__(self) -> None:
         store = self._store
         if store._depth == 0:
-            store._conn.execute("BEGIN IMMEDIATE")
+            store._begin()
             store._depth = 1
         else:
             savepoint = self._savepoint = f"wb_{store._depth}"
@@ -161,14 +161,15 @@ class _Transaction:
         savepoint = self._savepoint
         if savepoint is None:
             store._depth = 0
-            store._forget()
             if exc_type is not None:
+                store._forget()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 return
             try:
                 conn.execute("COMMIT")
             except BaseException:
+                store._forget()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
@@ -211,6 +212,10 @@ class EventStore:
         self._depth = 0  # nesting of transaction(); 0 = autocommit
         self._head: int | None = None  # see _forget()
         self._versions: dict[str, int] = {}
+        self._data_version: int | None = None  # see _begin()
+        self._generation = 0  # bumped whenever what the store remembers is dropped
+        self._row_writes: dict[str, int] = {}  # writes to each read model's rows
+        self._checkpoint_writes: dict[str, int] = {}  # saves of each consumer's checkpoint
         self._projections: dict[str, CompiledProjection] = {}
         self._db: sqlite_utils.Database | None = None
 
@@ -226,6 +231,8 @@ class EventStore:
         clock: Callable[[], str] | None = None,
         create: bool = True,
         read_only: bool = False,
+        cache_kib: int | None = None,
+        wal_autocheckpoint: int | None = None,
     ) -> EventStore:
         """Open (creating and migrating as needed) the store in the file at ``path``.
 
@@ -244,6 +251,11 @@ class EventStore:
         fail at once. ``clock`` gives the times the store itself records (checkpoint
         updates, runs, migrations); pass the simulator's clock for reproducible files.
         ``create=False`` refuses to create a missing file (for inspection commands).
+        ``cache_kib`` sizes the connection's page cache (SQLite's default: 2 MiB) and
+        ``wal_autocheckpoint`` says how many pages the WAL may hold before SQLite copies
+        them into the database (default 1,000); a long simulation raises both (see
+        :mod:`workbench.sim.engine`). A larger WAL at ``NORMAL`` means a machine crash
+        may lose more of the last commits; a killed process still loses none.
         ``read_only=True`` opens an existing file for reading only, for inspection: it
         is neither created, nor put in WAL mode, nor migrated (writes fail), and a
         file that is not an event store raises :class:`StoreError`.
@@ -270,6 +282,10 @@ class EventStore:
             if not memory:
                 _enable_wal(conn, name, busy_timeout_ms)
             conn.execute(f"PRAGMA synchronous = {synchronous}")
+            if cache_kib is not None:
+                conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+            if wal_autocheckpoint is not None and not memory:
+                conn.execute(f"PRAGMA wal_autocheckpoint = {int(wal_autocheckpoint)}")
             migrate(conn, now=clock or utc_now)
         except BaseException:
             conn.close()
@@ -399,10 +415,8 @@ class EventStore:
         outer = self._depth == 0
         written = -1  # head before our insert, once rows may be written: what to undo
         if outer:
-            conn.execute("BEGIN IMMEDIATE")
-            current = None
-        else:
-            current = self._versions.get(stream_id)
+            self._begin()
+        current = self._versions.get(stream_id)
         try:
             if current is None:
                 row = conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
@@ -411,7 +425,7 @@ class EventStore:
                 raise ConcurrencyError(stream_id, expected_version, current)
             rows = []
             if events:
-                head = None if outer else self._head
+                head = self._head
                 if head is None:
                     (head,) = conn.execute(_HEAD).fetchone()
                     head = head or 0
@@ -441,13 +455,15 @@ class EventStore:
                     conn.execute(_INSERT_EVENT, rows[0])  # cheaper than executemany for one
                 else:
                     conn.executemany(_INSERT_EVENT, rows)
-                if not outer:
-                    self._head = position
-                    self._versions[stream_id] = version
+                self._head = position
+                self._versions[stream_id] = version
+            else:
+                self._versions[stream_id] = current
             if outer:
                 conn.execute("COMMIT")
         except BaseException as exc:
             if outer:
+                self._forget()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
             elif written >= 0:
@@ -464,16 +480,45 @@ class EventStore:
             raise
         return rows
 
-    def _forget(self) -> None:
-        """Drop what appends inside the open transaction remembered about the log.
+    def _begin(self) -> None:
+        """Start a write transaction; forget what was remembered if others wrote since.
 
-        While a transaction holds the write lock only this connection can append,
-        so the head position and the versions of the streams it read or wrote stay true and
-        need not be read again (a batch of commands saves two queries per append).
-        They are forgotten when the transaction ends or part of it is rolled back.
+        While this connection holds the write lock only it can append, so the head
+        position and the versions of the streams it read or wrote stay true and need
+        not be read again (a batch of commands saves two queries per append). Between
+        its transactions another connection may write: SQLite's ``data_version``
+        changes exactly then, so what was remembered is kept only while it has not.
         """
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        (data_version,) = conn.execute("PRAGMA data_version").fetchone()
+        if data_version != self._data_version:
+            self._forget()
+            self._data_version = data_version
+
+    def _forget(self) -> None:
+        """Drop what the store remembered about the log (after a rollback, or when
+        another connection wrote), so it is read again; see :meth:`_begin`."""
         self._head = None
         self._versions.clear()
+        self._generation += 1
+
+    def consumer_token(self, name: str, consumer: str) -> tuple[int, int, int]:
+        """Changes whenever read model ``name``'s rows or ``consumer``'s checkpoint may
+        have changed other than by the caller's own last writes: a consumer that keeps
+        rows and its checkpoint in memory compares tokens to know they are still true.
+
+        Writes through the store's methods count (any caller's), and so does any
+        rollback and any write by another connection, as seen by the next transaction.
+        """
+        return (
+            self._generation,
+            self._row_writes.get(name, 0),
+            self._checkpoint_writes.get(consumer, 0),
+        )
+
+    def _rows_written(self, name: str) -> None:
+        self._row_writes[name] = self._row_writes.get(name, 0) + 1
 
     def _integrity_error(
         self,
@@ -669,6 +714,7 @@ class EventStore:
         """
         if position < 0:
             raise ValueError(f"position must be >= 0, not {position}")
+        self._checkpoint_writes[consumer] = self._checkpoint_writes.get(consumer, 0) + 1
         self._conn.execute(
             "INSERT INTO checkpoints (consumer, position, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, "
@@ -842,6 +888,7 @@ class EventStore:
         'rm_book_inventory'
         """
         wanted = define(name, columns, key)
+        self._rows_written(name)
         with self.transaction():
             existing = self._registered(name)
             if existing is not None:
@@ -896,6 +943,7 @@ class EventStore:
 
     def drop_projection(self, name: str) -> None:
         """Drop the projection's table and forget it; nothing happens if it doesn't exist."""
+        self._rows_written(name)
         with self.transaction():
             existing = self._registered(name)
             if existing is not None:
@@ -941,12 +989,14 @@ class EventStore:
         >>> store.rows("Stock")
         [{'id': 'b1', 'n': 2}]
         """
+        self._rows_written(name)
         self._compiled(name).upsert(self._conn, key_values, values)
 
     def update_row(
         self, name: str, key_values: Mapping[str, Any], values: Mapping[str, Any]
     ) -> bool:
         """Set ``values`` on the row with that key; ``False`` if there is no such row."""
+        self._rows_written(name)
         return self._compiled(name).update(self._conn, key_values, values)
 
     def write_rows(
@@ -959,6 +1009,7 @@ class EventStore:
         For a consumer that gathered a batch of changes in memory: one statement per
         shape for the whole batch. Each key at most once.
         """
+        self._rows_written(name)
         self._compiled(name).write_many(self._conn, rows)
 
     def row_key(self, name: str, key_values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -967,6 +1018,7 @@ class EventStore:
 
     def delete_row(self, name: str, key_values: Mapping[str, Any]) -> bool:
         """Delete the row with that key; ``False`` if there was none."""
+        self._rows_written(name)
         return self._compiled(name).delete(self._conn, key_values)
 
     def get_row(self, name: str, key_values: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -269,7 +269,11 @@ class CompiledProjection:
     """
 
     __slots__ = (
+        "_columns",
         "_columns_sql",
+        "_full_upsert",
+        "_key_set",
+        "_rest_set",
         "_sql_cache",
         "_where_key",
         "definition",
@@ -283,6 +287,20 @@ class CompiledProjection:
         self.types = {c: column_type(t) for c, t in definition.columns}
         self._columns_sql = ", ".join(quote(c) for c in self.types)
         self._where_key = " AND ".join(f"{quote(c)} = ?" for c in definition.key)
+        self._key_set = frozenset(definition.key)
+        self._columns = tuple(self.types.items())
+        rest = [c for c in self.types if c not in self._key_set]
+        self._rest_set = frozenset(rest)
+        self._full_upsert = (
+            f"INSERT INTO {self.qtable} ({self._columns_sql}) "
+            f"VALUES ({', '.join('?' for _ in self.types)}) "
+            f"ON CONFLICT ({', '.join(quote(c) for c in definition.key)}) "
+            + (
+                "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in rest)
+                if rest
+                else "DO NOTHING"
+            )
+        )
         self._sql_cache: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def _encode(self, values: Mapping[str, Any]) -> list[Any]:
@@ -299,7 +317,7 @@ class CompiledProjection:
     def key_params(self, key_values: Mapping[str, Any]) -> list[Any]:
         """The key values in key order, checked: every key column, nothing else."""
         key = self.definition.key
-        if set(key_values) != set(key):
+        if key_values.keys() != self._key_set:
             raise ProjectionSchemaError(
                 f"projection {self.definition.name!r} is keyed by {list(key)}, "
                 f"got {sorted(key_values)}"
@@ -380,18 +398,34 @@ class CompiledProjection:
         """
         upserts: dict[tuple[str, ...], list[list[Any]]] = {}
         deletes: list[list[Any]] = []
+        full: list[list[Any]] = []  # whole rows: every column, in table order
+        columns = self._columns
         for key_values, values in rows:
-            params = self.key_params(key_values)
             if values is None:
-                deletes.append(params)
+                deletes.append(self.key_params(key_values))
                 continue
-            rest = self._non_key(key_values, values)
+            if key_values.keys() == self._key_set and values.keys() == self._rest_set:
+                full.append(
+                    [
+                        ct.to_sql(c, key_values[c] if c in key_values else values[c])
+                        for c, ct in columns
+                    ]
+                )
+                continue
+            params = self.key_params(key_values)
+            rest = (
+                values
+                if values.keys().isdisjoint(key_values)
+                else self._non_key(key_values, values)
+            )
             params += self._encode(rest)
             upserts.setdefault(tuple(rest), []).append(params)
         if deletes:
             conn.executemany(f"DELETE FROM {self.qtable} WHERE {self._where_key}", deletes)
-        for columns, batch in upserts.items():
-            conn.executemany(self._sql("upsert", columns), batch)
+        if full:
+            conn.executemany(self._full_upsert, full)
+        for names, batch in upserts.items():
+            conn.executemany(self._sql("upsert", names), batch)
 
     def delete(self, conn: sqlite3.Connection, key_values: Mapping[str, Any]) -> bool:
         """Delete the row with that key; ``False`` if there was none."""
