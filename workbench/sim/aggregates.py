@@ -89,6 +89,16 @@ class EventDecoder:
             recorded_at=recorded.recorded_at,
         )
 
+    def fast_converter(self, event_type: str, schema_version: int) -> Callable[[Any], Any]:
+        """The fast path of :meth:`decode_data` for events of this type and version: it
+        raises :class:`~workbench.sim.converters.Miss` where ``decode_data`` must decide."""
+        current = (
+            self._current[event_type] if event_type in self._current else self._fast(event_type)
+        )
+        if current is not None and current[0] == schema_version:
+            return current[1]
+        return _always_miss
+
     def decode_data(
         self,
         event_type: str,
@@ -119,6 +129,10 @@ class EventDecoder:
             raise ModelingProblem(
                 f"event {position} in stream '{stream_id}': {problem.message}"
             ) from None
+
+
+def _always_miss(raw: Any) -> Any:
+    raise Miss
 
 
 def evolve(

@@ -44,12 +44,11 @@ from workbench.sim.messages import (
     CommandMessage,
     CommandResult,
     Conflict,
-    DomainEvent,
     Ignored,
     InvariantViolation,
     ModelingError,
     Rejected,
-    at_time,
+    domain_event,
 )
 from workbench.store import ConcurrencyError, EventStore, NewEvent
 
@@ -271,18 +270,16 @@ class CommandHandler:
         self.repository.remember(aggregate, stream_id, expected_version, last, state, recorded_at)
         now = self.clock.now  # what ``recorded_at`` says: no need to parse it again
         appended = tuple(
-            at_time(
-                DomainEvent(
-                    type=new.type,
-                    data=data,
-                    stream_id=stream_id,
-                    version=version + i,
-                    position=position + i,
-                    event_id=new.event_id,
-                    causation_id=command_id,
-                    correlation_id=correlation_id,
-                    recorded_at=recorded_at,
-                ),
+            domain_event(
+                new.type,
+                data,
+                stream_id,
+                version + i,
+                position + i,
+                new.event_id,
+                command_id,
+                correlation_id,
+                recorded_at,
                 now,
             )
             for i, (new, (_, data)) in enumerate(zip(new_events, built, strict=True))

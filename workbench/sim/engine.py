@@ -417,11 +417,13 @@ class Engine:
                 self._remember_fresh(result.events)
             for event in result.events:
                 issued, problems = self.policies.react(event, current)
-                self._problems(run, problems)
-                run.issued.extend(issued)
-                for item in issued:
-                    if item.due is None:
-                        queue.append(item.message)
-                    else:
-                        self.schedule.add(item)
+                if problems:
+                    self._problems(run, problems)
+                if issued:
+                    run.issued.extend(issued)
+                    for item in issued:
+                        if item.due is None:
+                            queue.append(item.message)
+                        else:
+                            self.schedule.add(item)
         return first

@@ -65,10 +65,38 @@ class DomainEvent:
         return dt.datetime.fromisoformat(self.recorded_at)
 
 
-def at_time(event: DomainEvent, time: dt.datetime) -> DomainEvent:
-    """``event`` with :attr:`DomainEvent.time` known already: ``time`` must be the
-    instant ``recorded_at`` spells (the clock that wrote it), which spares parsing it."""
-    event.__dict__["time"] = time  # where cached_property keeps it
+def domain_event(
+    type: str,
+    data: dict[str, Any],
+    stream_id: str,
+    version: int,
+    position: int,
+    event_id: str,
+    causation_id: str | None,
+    correlation_id: str | None,
+    recorded_at: str,
+    time: dt.datetime,
+) -> DomainEvent:
+    """``DomainEvent(...)`` for the engine, which builds one per appended event.
+
+    The same object the constructor makes, built faster: a frozen dataclass sets each
+    field through ``object.__setattr__``, while this fills the instance's dict at once
+    (which is also where :attr:`DomainEvent.time` is cached: ``time`` must be the
+    instant ``recorded_at`` spells, as the clock that wrote it knows).
+    """
+    event = object.__new__(DomainEvent)
+    event.__dict__.update(
+        type=type,
+        data=data,
+        stream_id=stream_id,
+        version=version,
+        position=position,
+        event_id=event_id,
+        causation_id=causation_id,
+        correlation_id=correlation_id,
+        recorded_at=recorded_at,
+        time=time,
+    )
     return event
 
 

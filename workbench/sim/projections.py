@@ -88,6 +88,10 @@ class _HandlerPlan:
     keys: tuple[tuple[str, Callable[[Any], Any], TypeRef, str], ...]
     #: The key is the event's own fields, already of the key columns' scalar types.
     direct_key: bool
+    #: The key's one field when ``direct_key`` (else None), and whether its values are
+    #: stored as they are (text, numbers, uuids: the stored key is the value).
+    single_key: str | None
+    key_as_is: bool
     assignments: tuple[_Assignment, ...]
 
 
@@ -217,15 +221,20 @@ class ProjectionRunner:
             else:
                 last = max(start, store.head_position())
                 decode = self.decoder.decode_data
+                fast = self.decoder.fast_converter
+                apply = self._apply
                 parsed: tuple[str, Any] = ("", None)
                 for position, stream_id, event_type, version, raw, at in store.iter_payloads(
                     start, handlers
                 ):
                     try:
-                        data = decode(event_type, version, raw, position, stream_id, at)
+                        try:  # decode_data, its fast path inlined: this is the replay loop
+                            data = fast(event_type, version)(raw)
+                        except Miss:
+                            data = decode(event_type, version, raw, position, stream_id, at)
                         if parsed[0] != at:  # events of one command share their time
                             parsed = (at, dt.datetime.fromisoformat(at))
-                        self._apply(event_type, data, parsed[1], rows, typed=True)
+                        apply(event_type, data, parsed[1], rows, typed=True)
                     except ModelingProblem as problem:
                         self._dead_letter(position, problem, problems)
             rows.flush()
@@ -284,6 +293,11 @@ class ProjectionRunner:
         event = self.compiled.events.get(event_type)
         event_types = event.types if event is not None else {}
         what = f"projection '{self.name}' on '{event_type}'"
+        key_fields = self.projection.key_fields
+        direct = handler.key is None and all(
+            event_types.get(name) == types[name] and _scalar(values, types[name])
+            for name in key_fields
+        )
         plan = _HandlerPlan(
             handler=handler,
             what=what,
@@ -292,11 +306,9 @@ class ProjectionRunner:
                 (name, converter(values, types[name]), types[name], f"key '{name}' of {what}")
                 for name in self.projection.key_fields
             ),
-            direct_key=handler.key is None
-            and all(
-                event_types.get(name) == types[name] and _scalar(values, types[name])
-                for name in self.projection.key_fields
-            ),
+            direct_key=direct,
+            single_key=key_fields[0] if direct and len(key_fields) == 1 else None,
+            key_as_is=plain_as_is(values, {f: types[f] for f in key_fields}),
             assignments=tuple(
                 (
                     name,
@@ -328,9 +340,23 @@ class ProjectionRunner:
             assert handler.when is not None
             if not handler.when({**constants, "event": data}, now):
                 return
-        key = self._key(plan, data, now, typed and plan.direct_key)
-        stored_key = self._stored_key(key)
-        existing = rows.get(stored_key, key)
+        single = plan.single_key
+        value = data.get(single) if single is not None and typed and plan.key_as_is else None
+        if single is not None and value is not None:
+            # The common case, straight: one key field, taken from the event as it is
+            # (of the key column's type already), stored as it is.
+            key = {single: value}
+            stored_key: tuple[Any, ...] = (value,)
+        else:
+            key = self._key(plan, data, now, typed and plan.direct_key)
+            stored_key = self._stored_key(key)
+        found = rows.rows.get(stored_key)
+        if found is None:
+            existing = rows.get(stored_key, key)
+        else:
+            existing = found[1]
+            if isinstance(existing, _Unreadable):
+                raise existing.error
         action = handler.action
         if action != "upsert" and existing is None:
             return
@@ -350,7 +376,10 @@ class ProjectionRunner:
                 new_row[name] = fast(value)
             except Miss:
                 new_row[name] = convert_result(self.compiled.values, value, t, where)
-        rows.put(stored_key, key, new_row)
+        if self._reads_back_as_written:
+            rows.rows[stored_key] = (key, new_row, new_row)
+        else:
+            rows.put(stored_key, key, new_row)
 
     def projection_defaults(self) -> dict[str, Any]:
         return dict(self.projection.defaults)
@@ -450,7 +479,7 @@ _UNCHANGED = object()
 class _Rows:
     """The rows one catch-up touched, as it left them; written back by :meth:`flush`."""
 
-    __slots__ = ("_rows", "_runner")
+    __slots__ = ("_runner", "rows")
 
     def __init__(
         self,
@@ -461,15 +490,15 @@ class _Rows:
         #: stored key -> (typed key, the row as a read would now give it (None: no row),
         #: what to write: the row, None to delete it, or _UNCHANGED); ``known`` rows
         #: are the table's rows as they are (all _UNCHANGED)
-        self._rows: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] = (
+        self.rows: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] = (
             {} if known is None else known
         )
 
     def get(self, stored_key: tuple[Any, ...], key: dict[str, Any]) -> dict[str, Any] | None:
-        found = self._rows.get(stored_key)
+        found = self.rows.get(stored_key)
         if found is None:
             row = self._runner._get(key)
-            self._rows[stored_key] = (key, row, _UNCHANGED)
+            self.rows[stored_key] = (key, row, _UNCHANGED)
             return row
         read = found[1]
         if isinstance(read, _Unreadable):
@@ -481,14 +510,14 @@ class _Rows:
     ) -> None:
         runner = self._runner
         read = row if row is None or runner._reads_back_as_written else runner._as_read_back(row)
-        self._rows[stored_key] = (key, read, row)
+        self.rows[stored_key] = (key, read, row)
 
     def flush(self) -> None:
         """Write every changed row's final state (deletes and upserts) in one go."""
         runner = self._runner
         plain = runner._plain
         changes: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        rows = self._rows
+        rows = self.rows
         for stored_key, (key, read, written) in rows.items():
             if written is _UNCHANGED:
                 continue
