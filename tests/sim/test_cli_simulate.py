@@ -286,3 +286,24 @@ def test_generated_commands_run_on_every_example_model(model: Path, tmp_path: Pa
     assert "internal error" not in result.output
     with EventStore.open(db, read_only=True) as store:
         assert store.head_position() == summary["store"]["events"]
+
+
+def test_a_progress_bar_on_a_terminal_for_long_runs_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from workbench.cli.simulate_commands import PROGRESS_FROM, _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with _progress(PROGRESS_FROM - 1) as update:
+        assert update is None  # a short run: no bar
+    with _progress(4000) as update:
+        assert update is not None
+        update(2000)
+        update(2000)
+    assert "simulating" in terminal.getvalue() and "4000/4000" in terminal.getvalue()

@@ -356,7 +356,7 @@ def _event_row(event: Any) -> dict[str, Any]:
 @click.argument("stream_id", metavar="ID")
 @FORMAT_OPTION
 def stream_command(db: Path, stream_id: str, output_format: str) -> None:
-    """The events of one stream (ids as ``store streams`` shows them), by version."""
+    """The events of one stream (its id as "store streams" shows it), by version."""
     with _inspect(db) as store:
         rows = stream_rows(store, stream_id)
         if not rows:

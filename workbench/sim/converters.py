@@ -120,6 +120,12 @@ def _any(value: Any) -> Any:
     raise Miss
 
 
+def _unknown(value: Any) -> Any:
+    if value is not None and type(value) in _AS_IS:  # like any, but it cannot be None
+        return value
+    raise Miss
+
+
 _PRIMITIVES: dict[str, Convert] = {
     "str": _exact(str),
     "int": _exact(int),
@@ -174,7 +180,9 @@ def converter(values: ValueTypes, t: TypeRef) -> Convert:
         return enum
     if kind == "named" and t.name in values.records:
         return record_converter(values, values.records[t.name])
-    return _any  # "any" and names the model does not define
+    if kind == "named":
+        return _unknown  # a name the model does not define
+    return _any
 
 
 def record_converter(values: ValueTypes, types: Mapping[str, TypeRef]) -> Convert:
