@@ -378,6 +378,7 @@ class ProjectionRunner:
                 new_row[name] = convert_result(self.compiled.values, value, t, where)
         if self._reads_back_as_written:
             rows.rows[stored_key] = (key, new_row, new_row)
+            rows.changed[stored_key] = None
         else:
             rows.put(stored_key, key, new_row)
 
@@ -479,7 +480,7 @@ _UNCHANGED = object()
 class _Rows:
     """The rows one catch-up touched, as it left them; written back by :meth:`flush`."""
 
-    __slots__ = ("_runner", "rows")
+    __slots__ = ("_runner", "changed", "rows")
 
     def __init__(
         self,
@@ -493,6 +494,8 @@ class _Rows:
         self.rows: dict[tuple[Any, ...], tuple[dict[str, Any], Any, Any]] = (
             {} if known is None else known
         )
+        #: The stored keys of the rows to write, in the order first changed.
+        self.changed: dict[tuple[Any, ...], None] = {}
 
     def get(self, stored_key: tuple[Any, ...], key: dict[str, Any]) -> dict[str, Any] | None:
         found = self.rows.get(stored_key)
@@ -511,6 +514,7 @@ class _Rows:
         runner = self._runner
         read = row if row is None or runner._reads_back_as_written else runner._as_read_back(row)
         self.rows[stored_key] = (key, read, row)
+        self.changed[stored_key] = None
 
     def flush(self) -> None:
         """Write every changed row's final state (deletes and upserts) in one go."""
@@ -518,9 +522,8 @@ class _Rows:
         plain = runner._plain
         changes: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         rows = self.rows
-        for stored_key, (key, read, written) in rows.items():
-            if written is _UNCHANGED:
-                continue
+        for stored_key in self.changed:
+            key, read, written = rows[stored_key]
             if written is None:
                 changes.append((plain(key), None))
             else:
@@ -532,6 +535,7 @@ class _Rows:
                     )
                 )
             rows[stored_key] = (key, read, _UNCHANGED)
+        self.changed.clear()
         if changes:
             runner.store.write_rows(runner.table_name, changes)
 

@@ -422,7 +422,9 @@ class CompiledProjection:
             upserts.setdefault(tuple(rest), []).append(params)
         if deletes:
             conn.executemany(f"DELETE FROM {self.qtable} WHERE {self._where_key}", deletes)
-        if full:
+        if len(full) == 1:
+            conn.execute(self._full_upsert, full[0])  # cheaper than executemany for one
+        elif full:
             conn.executemany(self._full_upsert, full)
         for names, batch in upserts.items():
             conn.executemany(self._sql("upsert", names), batch)
