@@ -11,6 +11,7 @@ from render_checks import EXAMPLE_MODELS, load, tiny_model
 from workbench.model.schema import Model
 from workbench.render.blueprint import Band, Blueprint, build_blueprint, timeline
 from workbench.render.dot import blueprint_dot
+from workbench.render.export import render
 from workbench.render.graph import EdgeKind, NodeKind
 
 LIBRARY = Path(__file__).resolve().parents[2] / "models" / "library.yaml"
@@ -195,3 +196,74 @@ def test_events_far_back_are_repeated_instead_of_drawing_board_wide_arrows() -> 
     # "See loans per member" (10) is fed by MemberJoined, last drawn in column 1: repeated
     repeated = [i for i in bp.items if i.column == 10 and i.copy]
     assert [i.name for i in repeated] == ["MemberJoined"]
+
+
+def _payments_model(**extra: Any) -> Model:
+    """The QA case: an external system's event that no slice lists and nothing consumes."""
+    return tiny_model(
+        externals={"Payments": {}},
+        events={"PaymentReceived": {"external": "Payments", "fields": {"order_id": "uuid"}}},
+        slices=[{"name": "Open an account", "screen": "Desk", "command": "Open"}],
+        **extra,
+    )
+
+
+def test_an_external_event_nothing_uses_gets_a_column_in_the_bottom_external_lane() -> None:
+    model = _payments_model()
+    columns = timeline(model)
+    assert [(c.slice.name, c.derived, c.kind) for c in columns] == [
+        ("Open an account", False, "state change"),
+        ("Overview", True, "state view"),
+        ("PaymentReceived", True, "external event"),
+    ]
+    bp = build_blueprint(model)
+    payment = next(i for i in bp.items if i.name == "PaymentReceived")
+    assert payment.column == 3 and payment.external and not payment.copy
+    assert bp.lanes[-1].band is Band.EXTERNAL and payment.lane == bp.lanes[-1].id
+    assert bp.lanes[-1].title == "Payments (external)"
+    assert bp.columns[-1].kind == "external event" and bp.columns[-1].status is None
+    for fmt in ("text", "mermaid", "dot"):
+        assert "PaymentReceived" in render(model, "blueprint", fmt, width=160).decode(), fmt
+    text = render(model, "blueprint", "text", width=160).decode()
+    assert "○ PaymentReceived" in text and "Payments (external)" in text
+
+
+def test_an_external_event_that_feeds_a_read_model_is_drawn_where_it_is_used() -> None:
+    model = _payments_model(
+        projections={
+            "Payments seen": {
+                "key": "order_id",
+                "fields": {"order_id": "uuid"},
+                "on": {"PaymentReceived": {"upsert": {}}},
+            }
+        }
+    )
+    assert [c.slice.name for c in timeline(model)] == [
+        "Open an account",
+        "Overview",
+        "Payments seen",
+    ]
+    bp = build_blueprint(model)
+    payment = next(i for i in bp.items if i.name == "PaymentReceived")
+    seen = next(i for i in bp.items if i.name == "Payments seen")
+    assert payment.column == seen.column and payment.external and not payment.copy
+    assert ("PaymentReceived", "Payments seen", EdgeKind.FEEDS) in _arrows(bp)
+
+
+def test_every_event_of_every_example_model_is_on_its_blueprint() -> None:
+    for path in [*EXAMPLE_MODELS]:
+        model = load(path)
+        drawn = {i.name for i in build_blueprint(model).items}
+        assert set(model.events) <= drawn, (path.name, set(model.events) - drawn)
+
+
+def test_a_translation_s_external_trigger_is_not_drawn_as_a_copy() -> None:
+    model = tiny_model(
+        externals={"Bank": {}},
+        events={"PaymentReceived": {"external": "Bank"}},
+        translations={"BookPayment": {"on": "PaymentReceived", "issue": ["Open"]}},
+        slices=[{"name": "Payment arrives", "translation": "BookPayment", "command": "Open"}],
+    )
+    payment = next(i for i in build_blueprint(model).items if i.name == "PaymentReceived")
+    assert payment.external and not payment.copy
+    assert len(timeline(model)) == 2, "an event a translation uses needs no column of its own"

@@ -134,3 +134,51 @@ def test_every_example_model_s_index_renders(tmp_path: Path) -> None:
     for name, index in sites:
         assert re.search(rf"<h1>{re.escape(name)}</h1>", doms[index]), f"{index}: heading missing"
         assert 'id="slices"' in doms[index] and 'id="elements"' in doms[index]
+
+
+#: Measures, in the browser, every line of each text picture; grid lines of one band must
+#: be equally wide, or the columns do not line up.
+_MEASURE = """
+<script>
+const report = [];
+document.querySelectorAll("pre.picture").forEach((pre, n) => {
+  const lines = pre.textContent.split("\\n");
+  pre.textContent = "";
+  const spans = lines.map((line) => {
+    const span = document.createElement("span");
+    span.textContent = line;
+    pre.appendChild(span);
+    pre.appendChild(document.createTextNode("\\n"));
+    return span;
+  });
+  let band = [];
+  spans.forEach((span) => {
+    const text = span.textContent;
+    if (!/^[┌├│└]/.test(text)) return;
+    if (text.startsWith("┌")) band = [];
+    band.push(span.getBoundingClientRect().width);
+    if (text.startsWith("└")) {
+      const spread = Math.max(...band) - Math.min(...band);
+      report.push(n + ":" + band.length + ":" + spread.toFixed(2));
+    }
+  });
+});
+document.body.setAttribute("data-bands", report.join(" "));
+</script>
+"""
+
+
+def test_the_text_blueprint_lines_up_in_the_browser(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_docs(load(LIBRARY), site, pictures=False)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "☼ TrackLoanOnMember" in index, "the blueprint's automation row is part of the check"
+    harness = site / "measure.html"
+    harness.write_text(index.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    dom = chromium(harness.as_uri(), tmp_path / "profile", "--dump-dom")
+    found = re.search(r'data-bands="([^"]*)"', dom)
+    assert found is not None and found.group(1), "the measuring script did not run"
+    bands = [band.split(":") for band in found.group(1).split()]
+    assert len(bands) >= 3
+    misaligned = [band for band in bands if float(band[2]) > 0.5]
+    assert not misaligned, f"lines of different widths (picture:lines:spread px): {misaligned}"

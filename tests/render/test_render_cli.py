@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from render_checks import mermaid_problems, needs_dot
+from render_checks import REPO_ROOT, mermaid_problems, needs_dot
 
-from workbench.cli import cli
+from workbench.cli import cli, render_commands
 
 LIBRARY = Path(__file__).resolve().parents[2] / "models" / "library.yaml"
 
@@ -92,7 +97,7 @@ def test_slices_and_scenarios(tmp_path: Path) -> None:
     assert (
         "4. Lend a book" in output and "6. Reserve a book" in output and "3. Browse" not in output
     )
-    assert "✓ a lent book cannot" in output  # scenario names, cut to the column width
+    assert "√ a lent book cannot" in output  # scenario names, cut to the column width
 
 
 @pytest.mark.parametrize(
@@ -145,3 +150,109 @@ def test_docs_command(tmp_path: Path) -> None:
     assert "open" in output and (site / "index.html").is_file()
     code, output = run("docs", str(LIBRARY), "-o", str(tmp_path))
     assert code == 2 and "not empty" in output
+
+
+# ----------------------------------------------------------------- QA fixes
+
+
+def test_a_file_without_a_suffix_gets_text(tmp_path: Path) -> None:
+    target = tmp_path / "blueprint"
+    code, output = run("render", str(LIBRARY), "-o", str(target))
+    assert code == 0, output
+    assert "(text," in output
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("Library — blueprint") and "● BookLent" in text
+    # a file is always drawn 100 cells wide, whatever the terminal is
+    assert max(len(line) for line in text.splitlines()) <= 100
+    _, helptext = run("render", "--help")
+    assert "text for stdout or a file without a suffix" in " ".join(helptext.split())
+
+
+def test_a_missing_folder_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = run("render", str(LIBRARY), "-o", "nofolder/x.svg")
+    assert code == 2
+    assert "error: cannot write nofolder/x.svg: folder 'nofolder' does not exist" in output
+    code, output = run("render", str(LIBRARY), "-o", "nofolder/deeper/x.txt")
+    assert code == 2 and "folder 'nofolder' does not exist" in output
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    code, output = run("render", str(LIBRARY), "-o", "afile/x.mmd")
+    assert code == 2 and "'afile' is not a folder" in output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (errno.EROFS, "folder '{folder}' is on a read-only file system"),
+        (errno.EACCES, "permission denied, you may not write in folder '{folder}'"),
+        (errno.ENOSPC, "no space left on the device"),
+    ],
+)
+def test_write_errors_exit_2_with_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: int, message: str
+) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError(error, os.strerror(error), str(tmp_path / "x.txt"))
+
+    monkeypatch.setattr(render_commands, "write_output", refuse)
+    code, output = run("render", str(LIBRARY), "-o", str(tmp_path / "x.txt"))
+    assert code == 2
+    assert message.format(folder=tmp_path) in output and "Traceback" not in output
+    monkeypatch.setattr(render_commands, "build_docs", refuse)
+    code, output = run("docs", str(LIBRARY), "-o", str(tmp_path / "site"))
+    assert code == 2 and f"cannot write the site to {tmp_path / 'site'}" in output
+
+
+_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _as_another_user() -> list[str] | None:
+    """How to run a command that file permissions apply to: as is, or as 'nobody' under root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        return None
+    probe = subprocess.run(
+        [*_NOBODY, sys.executable, "-c", "import workbench.cli"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=False,
+    )
+    return _NOBODY if probe.returncode == 0 else None
+
+
+def test_a_read_only_folder_gives_a_clear_message_not_a_traceback() -> None:
+    prefix = _as_another_user()
+    if prefix is None:
+        pytest.skip("running as root without setpriv (or 'nobody' cannot read the project)")
+    base = Path(tempfile.mkdtemp(prefix="workbench-ro-"))
+    try:
+        base.chmod(0o755)
+        model = base / "library.yaml"
+        shutil.copyfile(LIBRARY, model)
+        model.chmod(0o644)
+        locked = base / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)
+        cli_main = "import sys; from workbench.cli import cli; sys.exit(cli.main())"
+        for args in (
+            ["render", str(model), "-o", str(locked / "b.txt")],
+            ["render", str(model), "--view", "flow", "-o", str(locked / "b.dot")],
+            ["docs", str(model), "-o", str(locked / "site"), "--no-pictures"],
+        ):
+            proc = subprocess.run(
+                [*prefix, sys.executable, "-c", cli_main, *args],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert proc.returncode == 2, (args, proc.stderr)
+            assert "Traceback" not in proc.stderr
+            assert "permission denied" in proc.stderr, proc.stderr
+        assert list(locked.iterdir()) == []
+    finally:
+        (base / "locked").chmod(0o755)
+        shutil.rmtree(base)

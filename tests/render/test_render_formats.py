@@ -7,6 +7,12 @@ width, and everything must come out byte-identical when drawn twice.
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +31,7 @@ from render_checks import (
 from workbench.model.loader import load_model
 from workbench.model.schema import Model
 from workbench.render.blueprint import Blueprint
+from workbench.render.engine import fixed_pdf_dates
 from workbench.render.export import draw, render
 from workbench.render.graph import Graph
 from workbench.render.text import cell_width
@@ -53,7 +60,11 @@ def views_for(model: Model) -> list[View]:
     chapters = [s.chapter for s in model.slices if s.chapter]
     if chapters:
         views.append((f"chapter:{chapters[0]}", None, False))
-    if model.contexts or any(getattr(e, "context", None) for e in model.aggregates.values()):
+    if (
+        model.contexts
+        or model.externals
+        or any(getattr(e, "context", None) for e in model.aggregates.values())
+    ):
         views.append(("context-map", None, False))
     return views
 
@@ -165,3 +176,139 @@ def test_svg_of_markup_labels_is_well_formed() -> None:
     )
     svg = render(model, "blueprint", "svg")
     assert_labels_present(svg, [name, "1. S & <T>"])
+
+
+# ----------------------------------------------------------------- PDF dates
+
+
+def _xref_is_valid(pdf: bytes) -> bool:
+    """Every in-use entry of the cross-reference table points at its ``N 0 obj``."""
+    start = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    assert pdf[start:].startswith(b"xref")
+    lines = pdf[start:].split(b"trailer", 1)[0].splitlines()[1:]
+    first, entry = 0, 0
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2:
+            first, entry = int(parts[0]), 0
+            continue
+        if len(parts) == 3 and parts[2] == b"n":
+            offset = int(parts[0])
+            if not pdf[offset:].startswith(f"{first + entry} 0 obj".encode()):
+                return False
+        entry += 1
+    return True
+
+
+@needs_dot
+def test_pdf_is_byte_stable_and_stays_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _model(EXAMPLE_MODELS[0])
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    first = render(model, "flow", "pdf")
+    time.sleep(1.05)  # cairo stamps the time to the second
+    monkeypatch.setenv("TZ", "America/New_York")
+    second = render(model, "flow", "pdf")
+    assert first == second, "PDF output carries a timestamp"
+    assert b"/CreationDate (D:19700101000000Z)" in first
+    assert _xref_is_valid(first)
+    if shutil.which("pdfinfo"):
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+            file.write(first)
+            file.flush()
+            info = subprocess.run(
+                ["pdfinfo", file.name],
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "TZ": "UTC"},
+            )
+        assert info.returncode == 0 and not info.stderr.strip(), info.stderr
+        assert "1970" in info.stdout and "Pages:           1" in info.stdout
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        b"/CreationDate (D:20261127032257Z)",
+        b"/CreationDate (D:20261127085303+05'30)",
+        b"/CreationDate (D:20261126222303-05'00')",
+        b"/ModDate (D:20261126222303)",
+    ],
+)
+def test_pdf_dates_are_replaced_in_place(stamp: bytes) -> None:
+    pdf = b"%PDF-1.5\n1 0 obj\n<< " + stamp + b" >>\nendobj\n"
+    fixed = fixed_pdf_dates(pdf)
+    assert len(fixed) == len(pdf) and b"D:1970010100000" in fixed
+    assert b"2026" not in fixed and fixed.startswith(b"%PDF-1.5\n1 0 obj\n<< /")
+
+
+# ----------------------------------------------------------------- legends
+
+
+def _legend(dot: str) -> str:
+    found = re.search(r"^\s*(?:\{ rank=sink; )?legend \[label=<(.*)>, shape=", dot, re.M)
+    assert found is not None, "no legend"
+    return found.group(1)
+
+
+def _legend_titles(dot: str) -> list[str]:
+    return re.findall(r'<font point-size="9">([^<]*)</font>', _legend(dot))
+
+
+def _swatch(dot: str, title: str) -> str:
+    for row in _legend(dot).split("<tr>"):
+        if f">{title}</font>" in row:
+            return row.split("</td>")[0]
+    raise AssertionError(f"no legend entry {title!r}")
+
+
+def test_the_legend_lists_only_what_the_drawing_contains() -> None:
+    from render_checks import tiny_model
+
+    plain = render(tiny_model(), "blueprint", "dot").decode()
+    assert _legend_titles(plain) == ["Screen", "Command", "Read model", "Event"]
+    text = render(tiny_model(), "blueprint", "text").decode()
+    assert text.rstrip().splitlines()[-1] == "□ screen  ► command  ≡ read model  ● event"
+    library = _model(EXAMPLE_MODELS[[p.stem for p in EXAMPLE_MODELS].index("library")])
+    titles = _legend_titles(render(library, "blueprint", "dot").decode())
+    assert "Automation ⚙" in titles and "External event" not in titles
+    assert "Event repeated from another column" in titles  # MemberJoined, repeated in 10
+
+
+def test_external_events_and_repeated_events_look_different() -> None:
+    from render_checks import tiny_model
+
+    model = tiny_model(
+        externals={"Bank": {}},
+        events={"PaymentReceived": {"external": "Bank"}},
+        translations={"BookPayment": {"on": "PaymentReceived", "issue": ["Open"]}},
+        slices=[
+            {"name": "Open", "screen": "Desk", "command": "Open"},
+            {"name": "See", "screen": "Desk", "read_model": "Overview"},
+            {"name": "Payment arrives", "translation": "BookPayment", "command": "Open"},
+        ],
+    )
+    dot = render(model, "blueprint", "dot").decode()
+    external = _swatch(dot, "External event")
+    repeated = _swatch(
+        render(model, "slice:See", "dot").decode(), "Event repeated from another column"
+    )
+    assert 'style="dashed"' in repeated and 'style="dashed"' not in external
+    assert 'border="3"' in external and 'color="#1f2937"' in external
+    node = re.search(r"c003_evt_PaymentReceived \[(.*)\];", dot)
+    assert node is not None and "dashed" not in node.group(1) and "penwidth=2.6" in node.group(1)
+    copy = re.search(r"c002_evt_Opened \[(.*)\];", render(model, "slice:See", "dot").decode())
+    assert copy is not None and "dashed" in copy.group(1) and "penwidth" not in copy.group(1)
+    mermaid = render(model, "blueprint", "mermaid").decode()
+    assert "class c003_evt_PaymentReceived externalevent" in mermaid
+    assert "dashed" not in mermaid.split("externalevent", 1)[1].split("\n")[0]
+
+
+@pytest.mark.parametrize("view", ["flow", "aggregate:Book"])
+def test_flow_and_aggregate_views_have_a_legend(view: str) -> None:
+    library = _model(EXAMPLE_MODELS[[p.stem for p in EXAMPLE_MODELS].index("library")])
+    titles = _legend_titles(render(library, view, "dot").decode())
+    assert {"Command", "Event", "Aggregate", "Read model", "Automation ⚙"} <= set(titles)
+    assert ("Screen" in titles) == (view != "flow")  # the flow view leaves screens out
+    assert "External event" not in titles
+    assert "● event" in render(library, view, "text").decode().splitlines()[-1]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from render_checks import load, tiny_model
+from render_checks import REPO_ROOT, load, mermaid_problems, tiny_model
 
 from workbench.render.blueprint import Blueprint
 from workbench.render.errors import ViewError
+from workbench.render.export import render
 from workbench.render.graph import EdgeKind, Graph, NodeKind
 from workbench.render.views import (
     ViewSpec,
@@ -21,6 +22,7 @@ from workbench.render.views import (
 )
 
 LIBRARY = Path(__file__).resolve().parents[2] / "models" / "library.yaml"
+MODELS = REPO_ROOT / "models"
 
 
 @pytest.mark.parametrize(
@@ -171,5 +173,55 @@ def test_context_map_shows_declared_and_real_coupling() -> None:
 
 
 def test_context_map_without_contexts_explains_itself() -> None:
-    with pytest.raises(ViewError, match="no bounded contexts"):
+    with pytest.raises(ViewError, match="no bounded contexts and no external systems"):
         context_map(load(LIBRARY))
+
+
+def test_a_chapter_view_is_titled_with_the_model_s_spelling() -> None:
+    model = load(LIBRARY)
+    for asked in ("lending", "LENDING", "Lending"):
+        drawing = build_view(model, f"chapter:{asked}")
+        assert isinstance(drawing, Blueprint) and drawing.title == "Library — Lending"
+    assert render(model, "chapter:lending", "text").decode().startswith("Library — Lending\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "system", "event"),
+    [
+        (MODELS / "hotel.yaml", "PaymentProvider", "PaymentIntentSucceeded"),
+        (MODELS / "inventory.yaml", "SupplierPortal", "OrderResponseReceived"),
+    ],
+)
+def test_a_model_without_contexts_is_one_context_beside_its_external_systems(
+    path: Path, system: str, event: str
+) -> None:
+    model = load(path)
+    assert not model.contexts and system in model.externals
+    graph = context_map(model)
+    assert "the whole model as one context" in graph.title
+    assert [(n.kind, n.name) for n in graph.nodes] == [
+        (NodeKind.CONTEXT, model.name),
+        (NodeKind.EXTERNAL, system),
+    ]
+    assert [
+        (graph.node(e.source).name, graph.node(e.target).name, e.kind) for e in graph.edges
+    ] == [(system, model.name, EdgeKind.SENDS)]
+    assert event in graph.edges[0].label
+    assert mermaid_problems(render(model, "context-map", "mermaid").decode()) == []
+    assert f"◊ {system} ─sends" in render(model, "context-map", "text").decode()
+
+
+def test_an_external_system_outside_every_context_is_on_the_context_map() -> None:
+    model = tiny_model(
+        contexts={"Sales": {}},
+        aggregates={"Account": {"id": "account_id", "context": "Sales"}},
+        externals={"Bank": {}},
+        events={"PaymentReceived": {"external": "Bank"}},
+        translations={
+            "BookPayment": {"on": "PaymentReceived", "issue": ["Open"], "context": "Sales"}
+        },
+    )
+    graph = context_map(model)
+    assert [n.name for n in graph.nodes] == ["Sales", "Bank"]
+    edges = {(graph.node(e.source).name, graph.node(e.target).name, e.label) for e in graph.edges}
+    assert ("Bank", "Sales", "PaymentReceived") in edges

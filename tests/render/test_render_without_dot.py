@@ -64,3 +64,17 @@ def test_docs_fall_back_to_text_pictures(tmp_path: Path) -> None:
     index = (tmp_path / "site" / "index.html").read_text()
     assert '<pre class="picture">' in index and "Install Graphviz" in index
     assert not list((tmp_path / "site").glob("*.svg"))
+
+
+@pytest.mark.usefixtures("no_dot")
+def test_docs_says_on_stderr_that_pictures_are_text(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["docs", str(LIBRARY), "-o", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    notice = " ".join(result.stderr.split())
+    assert "pictures are text renderings" in notice and "'dot' program is not on PATH" in notice
+    assert "apt-get install graphviz" in notice and "brew install graphviz" in notice
+    assert "text renderings" not in result.stdout
+    quiet = CliRunner().invoke(
+        cli, ["docs", str(LIBRARY), "-o", str(tmp_path / "site"), "--no-pictures"]
+    )
+    assert quiet.exit_code == 0 and "notice" not in quiet.stderr, "asked for no pictures: no notice"

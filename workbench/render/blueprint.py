@@ -13,15 +13,19 @@ Following eventmodeling.org:
   bottom;
 * one column per slice, in file order, headed by the slice name. Elements the slices do
   not cover get columns *after* the slices, so adding a slice never moves earlier
-  columns;
+  columns: commands, read models, automations, and last the events nothing shows
+  otherwise (an external system's event that no slice lists and nothing consumes sits
+  in its external lane at the bottom);
 * arrows: screen -> command -> event (down), event -> read model -> screen (up),
   event -> automation -> command.
 
 An element appears once per column that uses it, as on a real board: a screen is
 redrawn in every slice that shows it. When a read model or automation needs an event
-that the drawn columns do not show yet (a single-slice view, or an external event that
-starts a translation) a copy of the event is placed in that column, so every slice
-drawn alone still tells its story.
+that the drawn columns do not show yet (a single-slice view, or an event recorded too
+far back) a copy of the event is placed in that column, so every slice drawn alone
+still tells its story. An event that no column records (an external event that starts
+a translation or feeds a read model) is drawn where it is used, as itself, not as a
+copy.
 """
 
 from __future__ import annotations
@@ -83,6 +87,15 @@ class ColumnSpec:
     slice: Slice
     events: tuple[str, ...]
     derived: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the column shows: the slice's kind, or ``event``/``external event`` for a
+        derived column that holds nothing but an event."""
+        s = self.slice
+        if self.derived and not (s.command or s.read_model or s.automation or s.translation):
+            return "external event" if s.external else "event"
+        return s.kind
 
 
 @dataclass(frozen=True)
@@ -151,7 +164,9 @@ def timeline(model: Model) -> list[ColumnSpec]:
 
     Derived columns, in this order: commands no slice covers (an automation that no
     slice covers and issues the command shares its column), read models no slice covers,
-    then the remaining automations.
+    the remaining automations, then events that would appear nowhere else: recorded by
+    no column, triggering no automation and feeding no read model (typically an external
+    system's event nobody handles yet).
     """
     columns: list[ColumnSpec] = []
     for slice_ in model.slices:
@@ -212,6 +227,18 @@ def timeline(model: Model) -> list[ColumnSpec]:
         if policy.issue:
             fields["command"] = policy.issue[0].command
         columns.append(ColumnSpec(len(columns) + 1, Slice(**fields), (), derived=True))
+    shown = {event for spec in columns for event in spec.events}
+    shown.update(policy.on for policy, _ in all_automations.values())
+    shown.update(event for projection in model.projections.values() for event in projection.on)
+    for name, event in model.events.items():
+        if name in shown:
+            continue
+        fields = {"name": name}
+        if event.external:
+            fields["external"] = event.external
+        columns.append(
+            ColumnSpec(len(columns) + 1, Slice(**fields, events=(name,)), (name,), derived=True)
+        )
     return columns
 
 
@@ -221,8 +248,9 @@ def timeline(model: Model) -> list[ColumnSpec]:
 class _Placer:
     """Places items column by column and remembers the latest copy of each event."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, first_seen: dict[str, int]) -> None:
         self.model = model
+        self.first_seen = first_seen  # event name -> first column recording it, whole timeline
         self.graph = model_graph(model)
         self.items: dict[str, Item] = {}
         self.arrows: dict[tuple[str, str, EdgeKind], Arrow] = {}
@@ -317,11 +345,14 @@ class _Placer:
         latest = self.latest.get(event)
         if latest is not None and column - self.items[latest].column <= MAX_ARROW_SPAN:
             return latest
-        item_id = self.place(column, NodeKind.EVENT, event, self.event_lane(event), copy=True)
+        # a copy when the event has a place of its own on the timeline (drawn or not);
+        # an event no column records is drawn where it is used, as itself
+        copy = latest is not None or event in self.first_seen
+        item_id = self.place(column, NodeKind.EVENT, event, self.event_lane(event), copy=copy)
         self.latest[event] = item_id
         return item_id
 
-    def column(self, spec: ColumnSpec, first_seen: dict[str, int]) -> None:
+    def column(self, spec: ColumnSpec) -> None:
         model, s, c = self.model, spec.slice, spec.index
         screen = automation = command = read_model = None
         if s.screen:
@@ -352,8 +383,12 @@ class _Placer:
             trigger = automations(model)[automation_name][0].on
             self.arrow(self.event_source(c, trigger), automation, EdgeKind.TRIGGERS)
         if s.read_model and s.read_model in model.projections:
+            first_seen = self.first_seen
             for event in model.projections[s.read_model].on:
-                if event in self.latest or first_seen.get(event, c + 1) <= c:
+                # fed from earlier columns only; an event no column records (say, one an
+                # external system sends straight to a read model) is drawn right here
+                earlier = event in self.latest or first_seen.get(event, c + 1) <= c
+                if earlier or (event not in first_seen and event in model.events):
                     self.arrow(self.event_source(c, event), read_model, EdgeKind.FEEDS)
 
 
@@ -382,11 +417,10 @@ def build_blueprint(
     full = timeline(model)
     wanted = set(columns) if columns is not None else {spec.index for spec in full}
     chosen = [spec for spec in full if spec.index in wanted]
-    placer = _Placer(model)
-    first_seen = _first_seen(full)
+    placer = _Placer(model, _first_seen(full))
     drawn: list[Column] = []
     for spec in chosen:
-        placer.column(spec, first_seen)
+        placer.column(spec)
         panels = (
             tuple(scenario_text(s) for s in scenarios_for_slice(model, spec.slice))
             if scenarios
@@ -399,7 +433,7 @@ def build_blueprint(
                 s.name,
                 s.chapter,
                 None if spec.derived else s.status,
-                s.kind,
+                spec.kind,
                 spec.derived,
                 panels,
             )

@@ -7,7 +7,9 @@ published by any static host. Pages are built here as plain data (:class:`Page` 
 team can restyle the site without touching Python.
 
 Pictures come from Graphviz when ``dot`` is installed; without it the index shows the
-terminal rendering of the blueprint instead, and everything else is the same.
+terminal rendering of the blueprint instead (the ``docs`` command says so on stderr),
+and everything else is the same. The terminal rendering only uses characters every
+common monospace font draws one cell wide, so its grid lines up in a browser too.
 
 The site is built in a temporary folder beside the target and then swapped in, so a
 reader never sees half a site, and stale pages of renamed elements disappear. To avoid
@@ -500,7 +502,7 @@ class _Builder:
                 Part(self.model.name, "../index.html"),
                 Part("Slices", "../index.html#slices"),
             ]
-            page.facts = [("Kind", [Part(s.kind)])]
+            page.facts = [("Kind", [Part(column.kind)])]
             if s.chapter:
                 page.facts.append(("Chapter", [Part(s.chapter)]))
             page.facts.append(
@@ -568,7 +570,7 @@ class _Builder:
                 "name": c.slice.name,
                 "href": self.site.slice_paths[c.index],
                 "chapter": c.slice.chapter or "",
-                "kind": c.slice.kind,
+                "kind": c.kind,
                 "status": "" if c.derived else c.slice.status,
             }
             for c in self.columns
@@ -623,7 +625,12 @@ def _pictures(
         ("blueprint", "Blueprint", build_blueprint(model)),
         ("flow", "Flow: command → aggregate → event → read model / automation", flow_graph(model)),
     ]
-    if model.contexts or any(n.context for n in model_graph(model).nodes):
+    graph = model_graph(model)
+    if (
+        model.contexts
+        or any(n.context for n in graph.nodes)
+        or any(graph.of_kind(NodeKind.EXTERNAL))
+    ):
         views.append(("context-map", "Context map", context_map(model)))
     found = []
     use_dot = pictures and has_dot()

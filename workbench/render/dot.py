@@ -34,14 +34,17 @@ from workbench.render.graph import EdgeKind, Graph, Node, NodeKind
 from workbench.render.style import (
     EDGE_STYLES,
     EXTERNAL_EVENT_BORDER,
+    EXTERNAL_EVENT_PENWIDTH,
     FONT,
     HEADER_BORDER,
     HEADER_FILL,
     LANE_LABEL_COLOR,
-    LEGEND_KINDS,
     PANEL_FILL,
     STATUS_COLORS,
     STYLES,
+    LegendEntry,
+    blueprint_legend,
+    graph_legend,
 )
 
 #: Longest scenario line drawn in a given/when/then panel before it is cut with "…".
@@ -90,20 +93,19 @@ def _node_attrs(
 ) -> str:
     style = STYLES[kind]
     styles = ["filled"] if kind is NodeKind.SCREEN else ["rounded", "filled"]
-    border = style.border
-    if external or copy:
+    if copy:
         styles.append("dashed")
-        if external:
-            border = EXTERNAL_EVENT_BORDER
     label_name = f"⚙ {name}" if kind is NodeKind.AUTOMATION else name
-    values: dict[str, str] = {
+    values: dict[str, str | float] = {
         "label": _node_label(label_name, detail),
         "shape": style.shape,
         "style": ",".join(styles),
         "fillcolor": style.fill,
-        "color": border,
-        "tooltip": f"{style.title}: {name}",
+        "color": EXTERNAL_EVENT_BORDER if external else style.border,
+        "tooltip": f"{'External event' if external else style.title}: {name}",
     }
+    if external:
+        values["penwidth"] = EXTERNAL_EVENT_PENWIDTH
     return _attrs(**values)
 
 
@@ -188,24 +190,15 @@ def _panel_label(scenarios: tuple[ScenarioText, ...]) -> str:
     )
 
 
-def _legend_label() -> str:
+def _legend_label(entries: list[LegendEntry]) -> str:
+    """A legend table: one swatch per entry, drawn like the nodes it explains."""
     rows = ['<tr><td colspan="2" align="left"><b>Legend</b></td></tr>']
-    event = STYLES[NodeKind.EVENT]
-    entries = [
-        (
-            STYLES[kind].title if kind is not NodeKind.AUTOMATION else "Automation ⚙",
-            STYLES[kind].fill,
-            STYLES[kind].border,
-            "",
-        )
-        for kind in LEGEND_KINDS
-        if kind is not NodeKind.EXTERNAL
-    ]
-    entries.append(("External event", event.fill, EXTERNAL_EVENT_BORDER, ' style="dashed"'))
-    entries.append(("Event of an earlier slice", event.fill, event.border, ' style="dashed"'))
-    for title, fill, border, dashed in entries:
+    for entry in entries:
+        title = f"{entry.title} ⚙" if entry.kind is NodeKind.AUTOMATION else entry.title
+        extra = ' style="dashed"' if entry.dashed else ""
+        border = "3" if entry.thick else "1"
         rows.append(
-            f'<tr><td bgcolor="{fill}" width="18" height="12" border="1" color="{border}"{dashed}></td>'
+            f'<tr><td bgcolor="{entry.fill}" width="18" height="12" border="{border}" color="{entry.border}"{extra}></td>'
             f'<td align="left"><font point-size="9">{html(title)}</font></td></tr>'
         )
     return (
@@ -313,7 +306,9 @@ def blueprint_dot(blueprint: Blueprint) -> str:
                     lines.append(f"    {item.id} {attrs};")
         lines.append("  }")
 
-    lines.append(f"  legend {_attrs(label=_legend_label(), shape='plaintext')};")
+    lines.append(
+        f"  legend {_attrs(label=_legend_label(blueprint_legend(blueprint)), shape='plaintext')};"
+    )
 
     # the invisible grid: lanes top to bottom, columns left to right, straight spines
     lines.append("  // invisible grid: lane order, column order, column spines")
@@ -397,6 +392,12 @@ def graph_dot(graph: Graph) -> str:
     for edge in graph.edges:
         lines.append(
             f"  {edge.source} -> {edge.target} {_edge_attrs(edge.kind, label=edge.label)};"
+        )
+    entries = graph_legend(graph)
+    if entries:
+        # its own rank at the end of the flow, so it never sits between connected nodes
+        lines.append(
+            f"  {{ rank=sink; legend {_attrs(label=_legend_label(entries), shape='plaintext')}; }}"
         )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from workbench.render.blueprint import Blueprint
 from workbench.render.graph import EdgeKind, Graph, NodeKind
-from workbench.render.style import EDGE_STYLES, STYLES
+from workbench.render.style import (
+    EDGE_STYLES,
+    EXTERNAL_EVENT_BORDER,
+    EXTERNAL_EVENT_PENWIDTH,
+    STYLES,
+)
 
 _SAFE = frozenset(" .,:;!?()_-'/+*=@~$%·—–…")
 
@@ -75,6 +80,21 @@ def _class_defs(used: dict[NodeKind, list[str]]) -> list[str]:
     return lines
 
 
+def _variant_defs(external: list[str], copies: list[str]) -> list[str]:
+    """External events get a thick dark border, copies of events a dashed one (as in the SVG)."""
+    lines = []
+    if external:
+        width = f"{round(EXTERNAL_EVENT_PENWIDTH)}px"
+        lines.append(
+            f"  classDef externalevent stroke:{EXTERNAL_EVENT_BORDER},stroke-width:{width}"
+        )
+        lines.append(f"  class {','.join(external)} externalevent")
+    if copies:
+        lines.append("  classDef dashed stroke-dasharray:4")
+        lines.append(f"  class {','.join(copies)} dashed")
+    return lines
+
+
 def blueprint_mermaid(blueprint: Blueprint) -> str:
     """The blueprint as ``flowchart LR`` with one subgraph per column."""
     lines = ["flowchart LR", f"  %% {escape(blueprint.title)}"]
@@ -97,11 +117,12 @@ def blueprint_mermaid(blueprint: Blueprint) -> str:
     for arrow in blueprint.arrows:
         lines.append(f"  {arrow.source} {_arrow(arrow.kind)} {arrow.target}")
     lines.extend(_class_defs(used))
-    # events repeated from an earlier slice (or sent by an external system): dashed, as in the SVG
-    dashed = [i.id for i in blueprint.items if i.copy or i.external]
-    if dashed:
-        lines.append("  classDef dashed stroke-dasharray:4")
-        lines.append(f"  class {','.join(dashed)} dashed")
+    lines.extend(
+        _variant_defs(
+            [i.id for i in blueprint.items if i.external],
+            [i.id for i in blueprint.items if i.copy],
+        )
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -125,6 +146,7 @@ def graph_mermaid(graph: Graph) -> str:
     for edge in graph.edges:
         lines.append(f"  {edge.source} {_arrow(edge.kind, edge.label)} {edge.target}")
     lines.extend(_class_defs(used))
+    lines.extend(_variant_defs([n.id for n in graph.nodes if n.external], []))
     return "\n".join(lines) + "\n"
 
 

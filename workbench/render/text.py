@@ -13,7 +13,14 @@ import unicodedata
 
 from workbench.render.blueprint import Band, Blueprint, Column
 from workbench.render.graph import EdgeKind, Graph, NodeKind
-from workbench.render.style import STYLES
+from workbench.render.style import (
+    EXTERNAL_EVENT_MARKER,
+    SCENARIO_MARKER,
+    STYLES,
+    LegendEntry,
+    graph_legend,
+    legend_entries,
+)
 
 #: Narrowest useful column; below this names become unreadable stubs.
 MIN_COLUMN = 8
@@ -59,7 +66,7 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
 
 
 def _marker(kind: NodeKind, external: bool = False) -> str:
-    return "◇" if external else STYLES[kind].marker
+    return EXTERNAL_EVENT_MARKER if external else STYLES[kind].marker
 
 
 def _rule(left: str, middle: str, right: str, label: int, widths: list[int]) -> str:
@@ -108,7 +115,9 @@ def blueprint_text(blueprint: Blueprint, width: int = 100) -> str:
     for column in blueprint.columns:
         for lane in blueprint.lanes:
             if lane.band is Band.SPECS:
-                cells[(lane.id, column.index)] = [f"✓ {s.name}" for s in column.scenarios]
+                cells[(lane.id, column.index)] = [
+                    f"{SCENARIO_MARKER} {s.name}" for s in column.scenarios
+                ]
 
     out = [fit(blueprint.title, width).rstrip()]
     columns = list(blueprint.columns)
@@ -136,24 +145,25 @@ def blueprint_text(blueprint: Blueprint, width: int = 100) -> str:
                     )
                 )
         out.append(_rule("└", "┴", "┘", label_width, widths))
-    out.extend(_legend(width))
+    # text does not mark copies of events: they are listed like any other event
+    entries = legend_entries(
+        (i.kind for i in blueprint.items if not (i.kind is NodeKind.EVENT and i.external)),
+        external_events=any(i.external for i in blueprint.items),
+    )
+    scenarios = any(column.scenarios for column in blueprint.columns)
+    out.extend(_legend(entries, width, scenarios=scenarios))
     return "\n".join(out) + "\n"
 
 
-def _legend(width: int) -> list[str]:
-    """The marker legend, wrapped between entries (never inside one)."""
-    kinds = (
-        NodeKind.SCREEN,
-        NodeKind.AUTOMATION,
-        NodeKind.COMMAND,
-        NodeKind.READ_MODEL,
-        NodeKind.EVENT,
-    )
-    entries = [f"{STYLES[k].marker} {STYLES[k].title.lower()}" for k in kinds] + [
-        "◇ external event"
-    ]
+def _legend(entries: list[LegendEntry], width: int, *, scenarios: bool = False) -> list[str]:
+    """The marker legend of what the drawing shows, wrapped between entries (never inside one)."""
+    texts = [f"{entry.marker} {entry.title.lower()}" for entry in entries]
+    if scenarios:
+        texts.append(f"{SCENARIO_MARKER} scenario")
+    if not texts:
+        return []
     lines, current = [], ""
-    for entry in entries:
+    for entry in texts:
         candidate = f"{current}  {entry}" if current else entry
         if current and cell_width(candidate) > width:
             lines.append(current)
@@ -177,7 +187,7 @@ def graph_text(graph: Graph, width: int = 100) -> str:
         out.extend(
             _wrapped(
                 f"{STYLES[group.kind].marker} {group.label}: ",
-                ", ".join(name(m) for m in group.members),
+                [name(m) for m in group.members],
                 width,
             )
         )
@@ -188,28 +198,53 @@ def graph_text(graph: Graph, width: int = 100) -> str:
         by_source.setdefault((edge.source, edge.kind, edge.label), []).append(edge.target)
     for (source, kind, label), targets in by_source.items():
         verb = f"{kind.value} ({label})" if label else kind.value
-        out.extend(
-            _wrapped(f"{name(source)} ─{verb}→ ", ", ".join(name(t) for t in targets), width)
-        )
+        out.extend(_wrapped(f"{name(source)} ─{verb}→ ", [name(t) for t in targets], width))
     lonely = [
         n for n in graph.nodes if not any(e.source == n.id or e.target == n.id for e in graph.edges)
     ]
     if lonely:
-        out.extend(_wrapped("not connected: ", ", ".join(name(n.id) for n in lonely), width))
+        out.extend(_wrapped("not connected: ", [name(n.id) for n in lonely], width))
+    legend = _legend(graph_legend(graph), width)
+    if legend:
+        out.extend(["", *legend])
     return "\n".join(out) + "\n"
 
 
-def _wrapped(head: str, body: str, width: int) -> list[str]:
-    """``head`` then ``body`` wrapped at ``width``, continuation lines indented by four cells."""
+def _wrapped(head: str, items: list[str], width: int) -> list[str]:
+    """``head`` then ``items`` separated by commas, wrapped at ``width`` between items.
+
+    Continuation lines are indented by four cells. An item (a marker and its name) is
+    never split unless it is longer than a whole line; then it breaks between words,
+    still keeping the marker with the first word of the name.
+    """
+    indent = "    "
     lines: list[str] = []
     current = head
-    for word in body.split(" "):
-        candidate = current + word if current.endswith(" ") or not current else current + " " + word
-        if cell_width(candidate) > width and current.strip():
-            lines.append(current.rstrip())
-            current = "    " + word
+    for n, item in enumerate(items):
+        text = item + ("," if n + 1 < len(items) else "")
+        joiner = "" if current.endswith(" ") or not current else " "
+        if cell_width(current + joiner + text) <= width or not current.strip():
+            current += joiner + text
+            continue
+        lines.append(current.rstrip())
+        current = indent
+        if cell_width(current + text) <= width:
+            current += text
+            continue
+        # longer than a line: break between words, the marker glued to the first one
+        marker, _, rest = text.partition(" ")
+        words = rest.split(" ") if rest else []
+        if words:
+            words[0] = f"{marker} {words[0]}"
         else:
-            current = candidate
+            words = [marker]
+        for word in words:
+            joiner = "" if current.endswith(" ") else " "
+            if cell_width(current + joiner + word) > width and current.strip():
+                lines.append(current.rstrip())
+                current = indent + word
+            else:
+                current += joiner + word
     lines.append(current.rstrip())
     return [fit(line, width).rstrip() for line in lines]
 

@@ -100,21 +100,25 @@ def select_slices(model: Model, text: str) -> list[int]:
     return list(range(start, end + 1))
 
 
-def _chapter_columns(model: Model, name: str) -> list[int]:
+def _chapter_columns(model: Model, name: str) -> tuple[str, list[int]]:
+    """The chapter's name as the model spells it, and its column indexes.
+
+    The name matches exactly, else case-insensitively (``chapter:lending`` finds
+    ``Lending``); the drawing is titled with the model's spelling either way.
+    """
     columns = timeline(model)
     chapters = list(dict.fromkeys(c.slice.chapter for c in columns if c.slice.chapter))
-    chosen = [c.index for c in columns if c.slice.chapter == name]
-    if not chosen:
-        chosen = [
-            c.index for c in columns if c.slice.chapter and c.slice.chapter.lower() == name.lower()
-        ]
-    if not chosen:
+    spelled = name if name in chapters else None
+    if spelled is None:
+        spelled = next((c for c in chapters if c.lower() == name.lower()), None)
+    chosen = [c.index for c in columns if spelled is not None and c.slice.chapter == spelled]
+    if spelled is None or not chosen:
         hint = did_you_mean(name, chapters)
         listed = ", ".join(f"'{c}'" for c in chapters) or "none (give slices a 'chapter:')"
         raise ViewError(
             f"no chapter named '{name}'" + (f" ({hint})" if hint else "") + f"; chapters: {listed}"
         )
-    return chosen
+    return spelled, chosen
 
 
 # ----------------------------------------------------------------- graphs
@@ -208,33 +212,43 @@ def aggregate_graph(model: Model, name: str) -> Graph:
     return Graph(f"{model.name} — aggregate {name}", nodes, edges, (group,), "LR")
 
 
+def _message_label(messages: list[str]) -> str:
+    unique = sorted(set(messages))
+    return ", ".join(unique[:3]) + (f" +{len(unique) - 3}" if len(unique) > 3 else "")
+
+
+def _count(n: int) -> str:
+    return f"{n} element{'s' if n != 1 else ''}"
+
+
 def context_map(model: Model) -> Graph:
-    """Bounded contexts and how they depend on each other.
+    """Bounded contexts and how they depend on each other, with the external systems.
 
     Declared ``upstream`` relationships give labelled edges; messages that cross a
     context boundary (an event consumed in another context, a command issued into one)
     give edges labelled with the message names, so the map shows the coupling the model
-    really has, not only the one that was declared.
+    really has, not only the one that was declared. An external system that belongs to
+    no context is drawn as itself, sending its events to the contexts that consume them.
+
+    A model without bounded contexts but with external systems is drawn as one context
+    (the model itself, as the title says) and the systems around it; a model with
+    neither has no map to draw.
     """
     full = model_graph(model)
     used = [n.context for n in full.nodes if n.context]
     names = list(dict.fromkeys([*model.contexts, *used]))
-    if not names:
+    systems = [n for n in full.of_kind(NodeKind.EXTERNAL) if not n.context]
+    if not names and not systems:
         raise ViewError(
-            "the model uses no bounded contexts, so there is no context map: declare 'contexts:' "
-            "or give elements a 'context:'"
+            "the model uses no bounded contexts and no external systems, so there is no context "
+            "map: declare 'contexts:' or give elements a 'context:'"
         )
+    if not names:
+        return _single_context_map(model, full, systems)
     ids = {name: f"ctx_{slug(name)}_{i}" for i, name in enumerate(names, 1)}
     counts = {name: sum(1 for n in full.nodes if n.context == name) for name in names}
-    nodes = tuple(
-        Node(
-            ids[name],
-            NodeKind.CONTEXT,
-            name,
-            detail=f"{counts[name]} element{'s' if counts[name] != 1 else ''}",
-        )
-        for name in names
-    )
+    nodes = [Node(ids[name], NodeKind.CONTEXT, name, detail=_count(counts[name])) for name in names]
+    nodes += [Node(n.id, NodeKind.EXTERNAL, n.name, detail="external system") for n in systems]
     edges: dict[tuple[str, str], list[str]] = {}
     declared: dict[tuple[str, str], str] = {}
     for name, context in model.contexts.items():
@@ -249,14 +263,40 @@ def context_map(model: Model) -> Graph:
         if source.context and target.context and source.context != target.context:
             message = source.name if source.kind is NodeKind.EVENT else target.name
             edges.setdefault((ids[source.context], ids[target.context]), []).append(message)
+    sent: dict[tuple[str, str], list[str]] = {}
+    for system in systems:
+        for published in full.outgoing(system.id, EdgeKind.PUBLISHES):
+            event = full.node(published.target)
+            for consumed in full.outgoing(event.id):
+                receiver = full.node(consumed.target).context
+                if consumed.kind in crossing and receiver:
+                    sent.setdefault((system.id, ids[receiver]), []).append(event.name)
     result: list[Edge] = []
     for (upstream_id, downstream_id), relationship in declared.items():
         result.append(Edge(upstream_id, downstream_id, EdgeKind.DEPENDS_ON, relationship))
-    for (sender_id, receiver_id), messages in edges.items():
-        unique = sorted(set(messages))
-        label = ", ".join(unique[:3]) + (f" +{len(unique) - 3}" if len(unique) > 3 else "")
-        result.append(Edge(sender_id, receiver_id, EdgeKind.SENDS, label))
-    return Graph(f"{model.name} — context map", nodes, tuple(result), (), "LR")
+    for (sender_id, receiver_id), messages in [*edges.items(), *sent.items()]:
+        result.append(Edge(sender_id, receiver_id, EdgeKind.SENDS, _message_label(messages)))
+    return Graph(f"{model.name} — context map", tuple(nodes), tuple(result), (), "LR")
+
+
+def _single_context_map(model: Model, full: Graph, systems: list[Node]) -> Graph:
+    """The context map of a model without bounded contexts: the model and its external systems."""
+    own = sum(1 for n in full.nodes if n.kind is not NodeKind.EXTERNAL)
+    model_id = f"ctx_model_{slug(model.name)}"
+    nodes = [Node(model_id, NodeKind.CONTEXT, model.name, detail=_count(own))]
+    edges: list[Edge] = []
+    for system in systems:
+        nodes.append(Node(system.id, NodeKind.EXTERNAL, system.name, detail="external system"))
+        events = [full.node(e.target).name for e in full.outgoing(system.id, EdgeKind.PUBLISHES)]
+        if events:
+            edges.append(Edge(system.id, model_id, EdgeKind.SENDS, _message_label(events)))
+    return Graph(
+        f"{model.name} — context map (the whole model as one context, with its external systems)",
+        tuple(nodes),
+        tuple(edges),
+        (),
+        "LR",
+    )
 
 
 # ----------------------------------------------------------------- entry point
@@ -297,11 +337,9 @@ def build_view(
         )
     if spec.kind == "chapter":
         assert spec.name is not None
+        chapter, chosen = _chapter_columns(model, spec.name)
         return build_blueprint(
-            model,
-            _chapter_columns(model, spec.name),
-            scenarios=scenarios,
-            title=f"{model.name} — {spec.name}",
+            model, chosen, scenarios=scenarios, title=f"{model.name} — {chapter}"
         )
     if spec.kind == "flow":
         return flow_graph(model)
