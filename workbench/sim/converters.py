@@ -75,11 +75,24 @@ def _exact(kind: type) -> Convert:
     return convert
 
 
+#: Canonical uuid texts seen lately: one id is checked many times on its way through
+#: a command, its events, policies and read models, and a set lookup (the text keeps
+#: its hash) is cheaper than the pattern. Cleared when full, so it stays small.
+_CANONICAL_SEEN: set[str] = set()
+_SEEN_AT_MOST = 65_536
+
+
 def _uuid(value: Any) -> Any:
     kind = type(value)
-    if kind is str and _uuid_match(value) is not None:
-        return value
-    if kind is uuid.UUID:  # read back from a uuid column
+    if kind is str:
+        if value in _CANONICAL_SEEN:
+            return value
+        if _uuid_match(value) is not None:
+            if len(_CANONICAL_SEEN) >= _SEEN_AT_MOST:
+                _CANONICAL_SEEN.clear()
+            _CANONICAL_SEEN.add(value)
+            return value
+    elif kind is uuid.UUID:  # read back from a uuid column
         return str(value)
     raise Miss
 

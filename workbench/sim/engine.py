@@ -21,6 +21,14 @@ Each call is one store transaction (a :meth:`batch` joins them into one). Read m
 catch up at the end of each call, or of the batch. Determinism: the clock starts at a
 fixed time and ticks after each command, ids come from a seeded generator, so the
 same model, input and seed give a byte-identical store.
+
+Speed (``benchmarks/bench_engine.py``), never at the cost of a different result:
+everything that depends only on the model is planned once per command, event and
+read model (see :mod:`.converters`); the events a call appends are handed to the
+read models directly instead of being read back (``_fresh``); the repository, the
+read models and the store remember states, rows, checkpoints and stream versions
+between transactions for as long as nobody else can have changed them; and a long
+run gets a bigger page cache and WAL (``STORE_CACHE_KIB``, ``STORE_WAL_PAGES``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A simulation run: many commands into one store file that is kept for inspection.
 
-Why this layer between the CLI and the engine: ``workbench simulate`` and the engine
-benchmark run the very same loop, and so could the TUI. :class:`Simulation` feeds the
+Why this layer between the CLI and the engine: the CLI, the benchmark's
+million-event row and tests run the very same loop, and so could the TUI. :class:`Simulation` feeds the
 engine commands from a workload file or a generator, ``batch`` commands per store
 transaction (read models catch up at the end of each batch, so a batch is also the
 unit of consistency between the log and the read models), counts every outcome in a
@@ -14,7 +14,10 @@ used as it is; a file holding events or runs is refused unless the caller asked 
 replace it (``force``) or to add to it (``resume``). When adding, the ids of the new
 run are drawn from a seed derived from the run's number in the file (the same seed
 would give the same ids again, and event ids are unique in a file), and the clock
-starts after the last stored event so time never runs backwards.
+starts after the file's latest time (its last event, or the end of its last run) so
+time never runs backwards. Delayed commands still pending at the end of a run are
+counted in its summary but not carried into the next one: the schedule lives in
+memory.
 """
 
 from __future__ import annotations
@@ -38,12 +41,15 @@ from workbench.store import EventStore, StoreError
 from workbench.store.projections import quote
 
 __all__ = [
+    "DEFAULT_BATCH",
     "DatabaseRefused",
     "ExistingStore",
     "Simulation",
     "check_database",
+    "generated_items",
     "id_seed",
     "remove_database",
+    "resume_start",
 ]
 
 #: Commands per transaction unless the workload file or the caller says otherwise:
@@ -226,6 +232,8 @@ class Simulation:
                     summary.submitted += 1
                     submitted += 1
                     summary.add_run(engine.submit(message))
+            # Counted per batch (read models report theirs when they catch up, at
+            # its end), then dropped: a long run must not keep every one in memory.
             summary.add_problems(engine.problems)
             engine.problems.clear()
             if self.progress is not None and submitted:

@@ -22,7 +22,8 @@ Steps:
 * ``- CommandName: {field: value, ...}`` runs a command (no mapping for a command
   without fields). Values are literals, as in scenarios: a text that is not a UUID in
   a ``uuid`` position is a *placeholder* for a generated id, the same placeholder
-  giving the same id for the whole run (``m1`` above is one member throughout).
+  giving the same id for the whole run (``m1`` above is one member throughout; a run
+  added to an existing file with ``--continue`` gets ids of its own).
 * ``- advance: 24h`` moves the simulated clock (units ``s m h d w``).
 * ``- repeat: {times: N, steps: [...], as: NAME}`` runs its steps N times. In every
   text value below it, ``{i}`` (or ``{NAME}`` with ``as: NAME``) is the iteration,
@@ -46,9 +47,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from workbench.model.diagnostics import Diagnostic, Location, did_you_mean
 from workbench.model.schema import Model
@@ -126,13 +128,15 @@ class Repeat:
 Step = CommandStep | Advance | Repeat
 
 
-@dataclass(frozen=True)
-class WorkloadItem:
-    """One expanded step: a command with its final field values, or a clock advance."""
+class WorkloadItem(NamedTuple):
+    """One expanded step: a command with its final field values, or a clock advance.
+
+    A named tuple: a run makes one per command, and it is built faster than a class.
+    """
 
     location: Location
     command: str | None = None
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any] = MappingProxyType({})
     advance: dt.timedelta | None = None
 
 
@@ -355,22 +359,39 @@ def _templates(fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
 
 
 def _expand(steps: tuple[Step, ...], counters: dict[str, int]) -> Iterator[WorkloadItem]:
-    for step in steps:
+    """The items of ``steps``, repeats unrolled depth first.
+
+    One generator with a stack of (steps, next index, counters, repeat, iteration)
+    rather than a generator per nesting level: every item of a repeat inside a repeat
+    would otherwise pass through each level's generator on its way out.
+    """
+    stack: list[list[Any]] = [[steps, 0, counters, None, 0]]
+    while stack:
+        frame = stack[-1]
+        block, index, scope, repeat, iteration = frame
+        if index == len(block):
+            if repeat is not None and iteration < repeat.times:
+                iteration += 1  # the next round of the repeat that owns this block
+                frame[1:] = [0, {**scope, repeat.counter: iteration}, repeat, iteration]
+            else:
+                stack.pop()
+            continue
+        frame[1] = index + 1
+        step = block[index]
         if isinstance(step, CommandStep):
             if not step.counted:
                 fields = step.fields
             elif step.templates is not None:
                 fields = dict(step.fields)
                 for name, template in step.templates:
-                    fields[name] = template.format_map(counters)
+                    fields[name] = template.format_map(scope)
             else:
-                fields = _fill(step.fields, counters)
-            yield WorkloadItem(step.location, command=step.command, fields=fields)
+                fields = _fill(step.fields, scope)
+            yield WorkloadItem(step.location, step.command, fields)
         elif isinstance(step, Advance):
             yield WorkloadItem(step.location, advance=step.delta)
-        else:
-            for index in range(1, step.times + 1):
-                yield from _expand(step.steps, {**counters, step.counter: index})
+        elif step.times > 0 and step.steps:
+            stack.append([step.steps, 0, {**scope, step.counter: 1}, step, 1])
 
 
 def _has_braces(value: Any) -> bool:
