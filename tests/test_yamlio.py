@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import stat
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -361,6 +365,168 @@ def test_failed_write_leaves_old_file_intact(
         write_atomic(path, "new: content\n" * 1000)
     assert path.read_text() == "original: true\n"
     assert [p.name for p in tmp_path.iterdir()] == ["model.yaml"]
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return sorted(
+        p.name for p in directory.iterdir() if p.name not in ("model.yaml", "model.yaml~")
+    )
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555], ids=oct)
+def test_write_atomic_refuses_a_read_only_file(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text("original: true\n")
+    os.chmod(path, mode)
+    try:
+        with pytest.raises(PermissionError) as info:
+            write_atomic(path, "new: content\n")
+        assert str(info.value) == f"{path} is read-only"
+        assert info.value.errno == errno.EACCES
+        assert path.read_text() == "original: true\n"
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml"]  # no backup either
+    finally:
+        os.chmod(path, 0o644)
+
+
+def test_write_atomic_refuses_a_file_the_user_cannot_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text("original: true\n")
+    real_access = os.access
+
+    def access(target: Any, how: int, **kwargs: Any) -> bool:
+        if how & os.W_OK and Path(target) == path:
+            return False  # e.g. someone else's 0644 file
+        return real_access(target, how, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(PermissionError, match="is read-only"):
+        write_atomic(path, "new: content\n")
+    assert path.read_text() == "original: true\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_write_atomic_refuses_a_symlink_to_a_read_only_file(tmp_path: Path) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_text("a: 1\n")
+    real.chmod(0o444)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    try:
+        with pytest.raises(PermissionError, match=f"{link} is read-only"):
+            write_atomic(link, "a: 2\n")
+        assert real.read_text() == "a: 1\n" and link.is_symlink()
+    finally:
+        real.chmod(0o644)
+
+
+def test_write_atomic_still_writes_a_new_file_and_keeps_backups_of_writable_ones(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "model.yaml"
+    write_atomic(path, "a: 1\n")
+    os.chmod(path, 0o600)
+    write_atomic(path, "a: 2\n")
+    assert path.read_text() == "a: 2\n" and backup_path(path).read_text() == "a: 1\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def _break(monkeypatch: pytest.MonkeyPatch, path: Path, step: str) -> None:
+    """Make one step of write_atomic fail with an OSError that does not name the file."""
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.EIO, "Input/output error")
+
+    if step == "stat":
+        real_stat = Path.stat
+
+        def broken_stat(self: Path, **kwargs: Any) -> Any:
+            if self == path:
+                raise PermissionError(errno.EACCES, "Permission denied")
+            return real_stat(self, **kwargs)
+
+        monkeypatch.setattr(Path, "stat", broken_stat)
+    elif step == "mkstemp":
+        monkeypatch.setattr(tempfile, "mkstemp", fail)
+    elif step == "fsync":
+        monkeypatch.setattr(os, "fsync", fail)
+    elif step == "chmod":
+        monkeypatch.setattr(os, "chmod", fail)
+    elif step in ("backup", "backup-rename", "replace"):
+        real_replace = os.replace
+        if step == "backup":
+            monkeypatch.setattr(os, "link", fail)
+            monkeypatch.setattr(shutil, "copy2", fail)
+
+        def broken_replace(source: Any, target: Any) -> None:
+            if (step == "backup-rename" and str(target).endswith("~")) or (
+                step == "replace" and str(target) == str(path)
+            ):
+                fail()
+            real_replace(source, target)
+
+        monkeypatch.setattr(os, "replace", broken_replace)
+    else:  # pragma: no cover
+        raise AssertionError(step)
+
+
+@pytest.mark.parametrize(
+    "step", ["stat", "mkstemp", "fsync", "chmod", "backup", "backup-rename", "replace"]
+)
+def test_every_write_failure_is_an_oserror_naming_the_file_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text("original: true\n")
+    _break(monkeypatch, path, step)
+    with pytest.raises(OSError) as info:
+        write_atomic(path, "new: content\n")
+    monkeypatch.undo()
+    assert str(path) in str(info.value)
+    assert info.value.errno in (errno.EIO, errno.EACCES)
+    assert path.read_text() == "original: true\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_missing_folder_or_a_directory_target_is_an_oserror_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "nope" / "model.yaml"
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        write_atomic(missing, "a: 1\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=f"{folder} is a directory"):
+        write_atomic(folder, "a: 1\n")
+    assert list(folder.iterdir()) == []
+
+
+def test_text_that_cannot_be_encoded_is_an_oserror_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text("original: true\n")
+    with pytest.raises(OSError, match=f"{path}: cannot write the file"):
+        write_atomic(path, "a: \ud800\n")
+    assert path.read_text() == "original: true\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_interrupted_write_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text("original: true\n")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(path, "new: content\n")
+    assert path.read_text() == "original: true\n"
+    assert _leftovers(tmp_path) == []
 
 
 def test_read_document_errors_are_document_errors(tmp_path: Path) -> None:
