@@ -516,3 +516,15 @@ def test_formatting_never_changes_data_and_is_idempotent(text: str) -> None:
         if _GENERATED_COMMENT.fullmatch(line.strip()) and following.strip()[:1] not in ("", "#"):
             indent = len(line) - len(line.lstrip())
             assert indent in _entry_columns(following), (line, following)
+
+
+def test_fmt_never_drops_a_comment_even_where_ruamel_would() -> None:
+    """ruamel loses comments inside multi-line flow lists and beside empty values."""
+    from workbench.model.yaml_fmt import comment_texts
+
+    text = "workbench: 1\nname: x\ntags: [a,\n  # keep me\n  b]\nlist:\n  - null # side\n  -   # empty\n"
+    formatted = format_text(text, "x.yaml")
+    assert comment_texts(parse_document(formatted, "x.yaml")) == comment_texts(
+        parse_document(text, "x.yaml")
+    )
+    assert format_text(formatted, "x.yaml") == formatted

@@ -114,15 +114,48 @@ def _format_once(document: YamlDocument) -> tuple[str, YamlDocument]:
         lambda: reordered,
         lambda: normalized,
     ]
+    comments = comment_texts(base)
     for make in candidates:
         try:
             candidate = make()
             parsed = parse_document(candidate, filename)
         except Exception:  # ruamel may reject what we accept: use a lighter formatting
             continue
-        if same_data(parsed.data, expected):
+        # ruamel occasionally drops a comment (inside multi-line flow lists, beside empty
+        # values): a formatting that loses any comment is refused for a lighter one
+        if same_data(parsed.data, expected) and comment_texts(parsed) == comments:
             return candidate, parsed
     return document.text, document
+
+
+_COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
+
+
+def comment_texts(document: YamlDocument) -> Counter[str]:
+    """Every comment of the document: a ``#`` at a line start or after white space,
+    outside every scalar (what looks like a comment inside a quoted or block scalar is
+    text, and the formatter may re-flow quoted scalars)."""
+    spans = sorted(_scalar_spans(document))
+    starts = [start for start, _ in spans]
+    found: Counter[str] = Counter()
+    for match in _COMMENT.finditer(document.text):
+        index = bisect.bisect_right(starts, match.start()) - 1
+        if index >= 0 and spans[index][0] <= match.start() < spans[index][1]:
+            continue
+        found[match.group(0).rstrip()] += 1
+    return found
+
+
+def _scalar_spans(document: YamlDocument) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    stack: list[Node] = [document.root] if document.root is not None else []
+    while stack:
+        node = stack.pop()
+        if node.kind in ("map", "seq"):
+            stack.extend(node.value)
+        elif node.kind == "scalar" and node.end > node.start:
+            spans.append((node.start, node.end))
+    return spans
 
 
 def canonical_order(data: Any) -> Any:
@@ -352,6 +385,14 @@ def tidy(text: str, filename: str) -> str:
 
 def _block_scalar_lines(document: YamlDocument) -> set[int]:
     """0-based numbers of the lines inside literal or folded block scalars."""
+    return _scalar_lines(document, styles=("|", ">"))
+
+
+def _scalar_lines(document: YamlDocument, styles: tuple[str, ...] | None) -> set[int]:
+    """0-based numbers of the lines after the first of each multi-line scalar of ``styles``.
+
+    ``styles=None`` means every style (plain, quoted and block).
+    """
     lines: set[int] = set()
     if document.root is None:
         return lines
@@ -361,7 +402,7 @@ def _block_scalar_lines(document: YamlDocument) -> set[int]:
         node = stack.pop()
         if node.kind in ("map", "seq"):
             stack.extend(node.value)
-        elif node.kind == "scalar" and node.style in ("|", ">"):
+        elif node.kind == "scalar" and (styles is None or node.style in styles):
             first = text.count("\n", 0, node.start)
             last = text.count("\n", 0, max(node.end - 1, node.start))
             lines.update(range(first + 1, last + 1))
