@@ -246,11 +246,12 @@ def fields_converter(
     convert_one = values.convert
 
     def convert(given: Mapping[str, Any], uuid_hook: UuidHook | None = None) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = fast(given)
-            return result
-        except Miss:
-            pass
+        if uuid_hook is None:  # with a hook, placeholders are likely: go field by field
+            try:
+                result: dict[str, Any] = fast(given)
+                return result
+            except Miss:
+                pass
         if type(given) is not dict or not names.issuperset(given):
             return fields(given, types, owner=owner, uuid_hook=uuid_hook)  # it refuses
         out: dict[str, Any] = {}

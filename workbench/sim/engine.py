@@ -83,6 +83,8 @@ class _Unit:
     fails, cached states and fresh events are dropped, since the store rolled back.
 
     A class rather than a generator-based context manager: one is opened per command.
+    A nested call gets a savepoint of its own, unless its batch waived that
+    (``Engine.batch(isolate_calls=False)``).
     """
 
     __slots__ = ("_engine", "_outer", "_run", "_transaction")
@@ -90,13 +92,16 @@ class _Unit:
     def __init__(self, engine: Engine, run: Run) -> None:
         self._engine = engine
         self._run = run
-        self._outer = False
-        self._transaction = engine.store.transaction()
+        self._outer = engine._depth == 0
+        self._transaction = (
+            engine.store.transaction() if self._outer or engine._isolate_calls else None
+        )
 
     def __enter__(self) -> None:
         engine = self._engine
-        self._outer = engine._depth == 0
         engine._depth += 1
+        if self._transaction is None:
+            return
         try:
             self._transaction.__enter__()
         except BaseException:
@@ -112,14 +117,17 @@ class _Unit:
         tb: TracebackType | None,
     ) -> None:
         engine = self._engine
+        transaction = self._transaction
         try:
             if exc_type is None and self._outer and engine.project_inline:
                 try:
                     self._run.problems.extend(engine.project())
                 except BaseException as error:
-                    self._transaction.__exit__(type(error), error, error.__traceback__)
+                    if transaction is not None:
+                        transaction.__exit__(type(error), error, error.__traceback__)
                     raise
-            self._transaction.__exit__(exc_type, exc, tb)
+            if transaction is not None:
+                transaction.__exit__(exc_type, exc, tb)
         except BaseException:
             engine.repository.forget()
             engine._fresh = []  # part of them may be rolled back: read models read the log
@@ -171,6 +179,7 @@ class Engine:
         # use them instead of reading the log back (see ProjectionRunner.catch_up).
         self._fresh: list[DomainEvent] = []
         self._inputs: dict[str, Callable[..., dict[str, Any]]] = {}
+        self._isolate_calls = True  # see batch()
 
     @classmethod
     def open(
@@ -337,15 +346,28 @@ class Engine:
         return run
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, *, isolate_calls: bool = True) -> Iterator[None]:
         """Run many calls in one store transaction; read models catch up at the end.
 
         If the block raises, the store rolls everything back and cached states are
         dropped; commands already put on the delayed schedule stay scheduled (the
         schedule lives in memory, outside the store).
+
+        Each call inside gets a savepoint, so a call that raises takes back what it
+        wrote and a caller catching the error inside the block can go on. A caller
+        that never does (an exception ends its batch) may pass ``isolate_calls=False``
+        and save two statements per call: a call that raises then leaves its partial
+        work in the transaction, and the block must not go on.
         """
-        with self._unit(Run()):
-            yield
+        waive = not isolate_calls and self._depth == 0
+        if waive:
+            self._isolate_calls = False
+        try:
+            with self._unit(Run()):
+                yield
+        finally:
+            if waive:
+                self._isolate_calls = True
 
     # -- read side -----------------------------------------------------------------
 

@@ -210,7 +210,9 @@ class Simulation:
         finished = False
         while not finished:
             submitted = 0
-            with engine.batch():
+            # Nothing inside is caught but a command's invalid input, raised before it
+            # writes: an error ends the batch, so calls need no savepoint each.
+            with engine.batch(isolate_calls=False):
                 while submitted < self.batch:
                     item = next(items, None)
                     if item is None:
