@@ -255,15 +255,21 @@ def explore_reports(text: str, options: ExploreOptions = QUICK) -> list[FailureR
 reports = functools.cache(explore_reports)
 
 
-def with_scenario(model_text: str, scenario: str, then: str) -> str:
-    """The model with the scenario pasted under ``scenarios:`` and its TODO filled in."""
-    filled = "\n".join(
-        line.split("error: TODO")[0] + then if "error: TODO" in line else line
-        for line in scenario.splitlines()
-    )
+def with_scenario(model_text: str, scenario: str, then: str | None = None) -> str:
+    """The model with the scenario pasted under ``scenarios:``: as printed, or with its
+    ``then`` part replaced by ``then`` (what the user decided should happen)."""
+    if then is not None:
+        head = scenario.split("    then:\n")[0]
+        scenario = head + "    then:\n      " + then + "\n"
     if "\nscenarios:\n" not in model_text:
         model_text += "scenarios:\n"
-    return model_text + filled + "\n"
+    return model_text + scenario
+
+
+def pasted_as_is(tmp_path: Path, model_text: str, scenario: str) -> tuple[Result, Result]:
+    """``workbench validate`` and ``workbench test`` of the model with the scenario pasted."""
+    path = write(tmp_path, with_scenario(model_text, scenario), "pasted.yaml")
+    return invoke("validate", path), invoke("test", path)
 
 
 # --------------------------------------------------------------------------- findings
@@ -292,15 +298,17 @@ def test_the_scenario_is_given_events_when_the_failing_command() -> None:
     assert lines[1].startswith(
         "    # found by `workbench explore --seed 0`: invariant 'never below"
     )
-    assert lines[2:5] == [
-        "    given:",
-        "      - WalletOpened: {wallet_id: w1, owner: alpha}",
-        "    when:",
-    ]
+    assert lines[2] == "    given:"
+    assert lines[3].startswith("      - WalletOpened: {wallet_id: w1, owner: ")
+    assert lines[4] == "    when:"
     assert lines[5].startswith('      Withdraw: {wallet_id: w1, amount: "')
+    amount = lines[5].split("amount: ")[1]
     assert lines[6:] == [
         "    then:",
-        "      error: TODO  # the error of the rule that should refuse this; or events / nothing: true",
+        "      # TODO: decide what should happen — the command broke invariant "
+        "'never below zero'; these are the events it emitted",
+        "      events:",
+        f"        - Withdrawn: {{wallet_id: w1, amount: {amount}",
     ]
 
 
@@ -328,12 +336,44 @@ def test_a_scenario_name_the_model_has_is_numbered() -> None:
     assert again.scenario.startswith("  - name: explore found invariant violation in Withdraw (2)")
 
 
-def test_the_scenario_with_todo_is_flagged_by_validate(tmp_path: Path) -> None:
+def test_the_scenario_pasted_as_is_validates_and_workbench_test_fails_on_the_invariant(
+    tmp_path: Path,
+) -> None:
     (report,) = reports(WALLET)
-    path = write(tmp_path, WALLET + report.scenario)
-    result = invoke("validate", path)
-    assert result.exit_code == 1
-    assert "cannot fail with 'TODO'" in result.output
+    assert "TODO: decide what should happen" in report.scenario
+    validated, tested = pasted_as_is(tmp_path, WALLET, report.scenario)
+    assert validated.exit_code == 0, validated.output
+    assert tested.exit_code == 1, tested.output
+    assert "PASS  a deposit adds up" in tested.output
+    assert "FAIL  explore found invariant violation in Withdraw" in tested.output
+    assert "invariant 'never below zero' of Wallet is false after command 'Withdraw'" in (
+        tested.output
+    )
+
+
+def test_a_modeling_error_scenario_pasted_as_is_expects_nothing_and_fails_the_test(
+    tmp_path: Path,
+) -> None:
+    (report,) = reports(SHELF)
+    assert report.scenario.endswith(
+        "      # TODO: decide what should happen — the command hit a modeling error: "
+        "rule 1 of command 'Take': `state.items[command.sku] > 0`\n"
+        "      nothing: true\n"
+    )
+    validated, tested = pasted_as_is(tmp_path, SHELF, report.scenario)
+    assert validated.exit_code == 0, validated.output
+    assert tested.exit_code == 1, tested.output
+    assert "`state.items[command.sku] > 0` failed" in tested.output
+
+
+def test_a_delayed_invariant_violation_pasted_as_is_fails_the_test(tmp_path: Path) -> None:
+    (report,) = reports(LOANS, ExploreOptions(seed=0, runs=60, steps=10, commands=("OpenLoan",)))
+    assert "broke invariant 'nobody is reminded'" in report.scenario
+    assert "        - Reminded: {loan_id: l1}" in report.scenario
+    validated, tested = pasted_as_is(tmp_path, LOANS, report.scenario)
+    assert validated.exit_code == 0, validated.output
+    assert tested.exit_code == 1, tested.output
+    assert "invariant 'nobody is reminded'" in tested.output
 
 
 def test_a_failing_lookup_is_found_as_a_modeling_error() -> None:
@@ -453,7 +493,11 @@ def test_the_text_output_has_a_header_each_failure_and_a_closing_line(tmp_path: 
     assert "  state of Wallet w1 after the command's events:" in lines
     assert "  steps (shrunk to 2):" in lines
     assert "  - name: explore found invariant violation in Withdraw" in lines
+    assert (
+        "  scenario: paste it under 'scenarios:' in the model as it is ('workbench test'" in lines
+    )
     assert "  `workbench test` fails with this scenario as it is." in lines
+    assert "replace TODO" not in result.output
     assert lines[-1].startswith("explored ") and lines[-1].endswith("commands): 1 failure")
 
 

@@ -79,9 +79,11 @@ def explore_command(
     expressions and failing reactions; shrink each to a minimal scenario.
 
     Rejected and ignored commands are normal outcomes. Each failure is printed with
-    a scenario in the model's format: paste it under 'scenarios:' and replace TODO
-    with what should happen. Exit 0 when nothing was found, 1 when something was,
-    2 when the model cannot be read or run.
+    a scenario in the model's format that loads as it is: its 'then' says what the
+    failing command did. Paste it under 'scenarios:' ('workbench test' then fails
+    with the finding), then edit the 'then' part to say what should happen. Exit 0
+    when nothing was found, 1 when something was, 2 when the model cannot be read
+    or run.
     """
     loaded = load_model(model)
     if loaded.model is None or not loaded.ok:
@@ -193,8 +195,10 @@ def _echo_report(report: FailureReport) -> None:
         click.echo("  traceback:")
         for line in report.traceback.rstrip().splitlines():
             click.echo(f"    {line}")
-    click.echo("  scenario: paste it under 'scenarios:' in the model and replace TODO with what")
-    click.echo("  should happen (the error of the rule to add, or the events to expect):")
+    click.echo("  scenario: paste it under 'scenarios:' in the model as it is ('workbench test'")
+    click.echo("  fails with it until the model is fixed), then edit the 'then' part, marked")
+    click.echo("  TODO, to say what should happen (the error of the rule to add, the events")
+    click.echo("  to expect, or nothing: true):")
     click.echo()
     click.echo(report.scenario, nl=False)
     click.echo()

@@ -1,8 +1,13 @@
 """From a shrunk failing sequence to what the user reads: the story and a scenario.
 
 The scenario follows Event Modeling: *given* the events that were in the store before
-the failing command, *when* that command, *then* what should happen, left to the user
-(``error: TODO``, or the events it emitted where a reaction to them failed). Writing
+the failing command, *when* that command, *then* what the command actually did: the
+events it emitted (for a broken invariant, the events that broke it), ``nothing: true``
+where it appended nothing, or the error it was rejected with. A ``# TODO`` comment says
+what broke and that the user decides what should happen instead. So the scenario loads
+as pasted, and ``workbench test`` fails on it with the finding until the model is fixed
+(the runner fails a scenario whose command breaks an invariant or an expression,
+whatever its ``then`` says). Writing
 the history as events rather than replaying the commands keeps the scenario short and
 independent of policies; the failing command itself is the *when*, even where a policy
 issued it or the clock made it due, because that is the command that needs a rule.
@@ -25,9 +30,10 @@ from workbench.model.schema import Model, Scenario
 from workbench.model.types import TypeRef
 from workbench.model.yamlio import DocumentError, parse_document
 from workbench.sim.clock import DEFAULT_START, parse_duration
-from workbench.sim.compiled import CompiledModel
+from workbench.sim.compiled import CompiledModel, compile_model
+from workbench.sim.engine import Engine
 from workbench.sim.expectations import describe
-from workbench.sim.explore import Executed, Found, Trace
+from workbench.sim.explore import Executed, Found, Trace, stable_part
 from workbench.sim.explore_scenario import (
     Message,
     ScenarioText,
@@ -45,11 +51,12 @@ from workbench.sim.messages import (
     IssuedCommand,
     ModelingError,
     Rejected,
+    Run,
 )
 from workbench.sim.scenarios import ScenarioRunner
 
-#: What to put in place of ``error: TODO``.
-TODO_HINT = "the error of the rule that should refuse this; or events / nothing: true"
+#: The comment above the ``then`` of a failing command: what broke, and what to do.
+TODO_DECIDE = "# TODO: decide what should happen — the command {what}"
 #: A jump of the clock larger than this between two steps is written as ``at``.
 CLOCK_JUMP = dt.timedelta(minutes=1)
 
@@ -159,6 +166,8 @@ class ReportWriter:
         self.seed = seed
         #: Scenario names taken, by the model or by earlier findings: names are unique.
         self._names = {scenario.name for scenario in model.scenarios}
+        #: The model without invariants, to see the events that broke one.
+        self._lenient: CompiledModel | None = None
 
     def report(self, found: Found) -> FailureReport:
         finding, trace = found.finding, found.trace
@@ -325,17 +334,65 @@ class ReportWriter:
             ]
         result = candidate.result
         if isinstance(result, Accepted):
-            events = [
-                Message(e.type, spelling.fields(e.data, self.compiled.events[e.type].types))
-                for e in result.events
-            ]
             return [
                 f"# TODO: fix the {label}; these are the events the command emitted",
-                *then_events(events),
+                *then_events(self._messages(result.events, spelling)),
             ]
         if isinstance(result, Ignored):
             return [f"# TODO: fix the {label}", "nothing: true"]
-        return [f"error: TODO  # {TODO_HINT}"]
+        if isinstance(result, Rejected):
+            return [f"# TODO: fix the {label}", f"error: {result.error}"]
+        if isinstance(result, InvariantViolation):
+            todo = TODO_DECIDE.format(what=f"broke invariant '{result.invariant}'")
+            emitted = self._emitted(candidate)
+            if emitted:
+                return [
+                    f"{todo}; these are the events it emitted",
+                    *then_events(self._messages(emitted, spelling)),
+                ]
+            return [todo, "nothing: true"]
+        if isinstance(result, ModelingError):
+            what = f"hit a modeling error: {spelling.text(stable_part(result.message))}"
+            return [TODO_DECIDE.format(what=what), "nothing: true"]
+        return [TODO_DECIDE.format(what=f"ran into the {label}"), "nothing: true"]
+
+    def _messages(self, events: Sequence[DomainEvent], spelling: Spelling) -> list[Message]:
+        return [
+            Message(e.type, spelling.fields(e.data, self.compiled.events[e.type].types))
+            for e in events
+        ]
+
+    def _emitted(self, candidate: _Candidate) -> tuple[DomainEvent, ...]:
+        """The events a command emitted before an invariant refused them: the candidate
+        replayed on the model without invariants (none if that fails)."""
+        if self._lenient is None:
+            aggregates = {
+                name: aggregate.model_copy(update={"invariants": ()})
+                for name, aggregate in self.model.aggregates.items()
+            }
+            self._lenient = compile_model(self.model.model_copy(update={"aggregates": aggregates}))
+        lenient = self._lenient
+        engine = Engine.open(lenient.model, ":memory:", seed=self.seed, compiled=lenient)
+        try:
+            for event in candidate.events:
+                engine.clock.set(max(engine.clock.now, event.time))
+                engine.append_event(event.type, event.data)
+            for executed in candidate.steps:
+                step = executed.step
+                engine.clock.set(max(engine.clock.now, executed.started))
+                if step.action == "advance":
+                    engine.advance(parse_duration(step.name))
+                elif step.action == "event":
+                    engine.react(engine.append_event(step.name, step.fields))
+                else:
+                    engine.execute(step.name, step.fields)
+            engine.clock.set(max(engine.clock.now, candidate.at))
+            run: Run = engine.execute(candidate.name, candidate.fields)
+        except Exception:  # a best effort: the scenario falls back to ``nothing: true``
+            return ()
+        finally:
+            engine.close()
+        return run.result.events if isinstance(run.result, Accepted) else ()
 
     def _reproduces(self, text: str, found: Found) -> bool:
         """Whether the scenario, parsed back from its text and run, fails the same way."""
