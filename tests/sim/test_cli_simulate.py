@@ -3,7 +3,6 @@ generated commands on every example model, exit codes and the progress bar."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from collections.abc import Iterator
@@ -20,13 +19,6 @@ from .test_workload import SMALL
 
 LIBRARY = REPO_ROOT / "models" / "library.yaml"
 EXAMPLE_WORKLOAD = REPO_ROOT / "models" / "workloads" / "library.workload.yaml"
-
-
-#: Generated runs need the command generator (``workbench.sim.generate``).
-needs_generator = pytest.mark.skipif(
-    importlib.util.find_spec("workbench.sim.generate") is None,
-    reason="workbench.sim.generate is not there yet",
-)
 
 
 def simulate(*args: str | Path) -> Result:
@@ -101,7 +93,6 @@ def test_the_same_workload_and_seed_give_byte_identical_stores(small: Path, tmp_
         assert store.dump() != dumps[0]
 
 
-@needs_generator
 def test_generated_runs_are_deterministic_too(tmp_path: Path) -> None:
     dumps = []
     for name in ("a.db", "b.db"):
@@ -261,7 +252,6 @@ def test_batch_and_synchronous_options_are_recorded(small: Path, tmp_path: Path)
     assert summary["events"]["total"] == 9  # the same run, one transaction per command
 
 
-@needs_generator
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["simulate", str(LIBRARY), "--commands", "1200", "--db", str(tmp_path / "x.db")]
@@ -271,7 +261,6 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     assert "%" not in result.stderr
 
 
-@needs_generator
 @pytest.mark.parametrize("model", EXAMPLE_MODELS, ids=lambda p: p.stem)
 def test_generated_commands_run_on_every_example_model(model: Path, tmp_path: Path) -> None:
     db = tmp_path / "gen.db"
