@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +16,18 @@ from workbench.model.schema import Model
 from workbench.model.types import TypeRef, check_value, parse_type
 from workbench.sim.clock import DEFAULT_START
 from workbench.sim.engine import Engine
-from workbench.sim.generate import CommandGenerator, DrawChoices, IdKinds, RandomChoices, singular
+from workbench.sim.generate import (
+    CommandGenerator,
+    DrawChoices,
+    IdKinds,
+    RandomChoices,
+    person_issued,
+    singular,
+)
+from workbench.sim.messages import Rejected
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import DrawFn
 
 from .conftest import EXAMPLE_MODELS, MINIMAL
 
@@ -28,6 +39,7 @@ def _model(path: Any) -> Model:
 
 
 BANK = _model(EXAMPLE_MODELS[[p.name for p in EXAMPLE_MODELS].index("bank.yaml")])
+LIBRARY = _model(EXAMPLE_MODELS[[p.name for p in EXAMPLE_MODELS].index("library.yaml")])
 
 
 def _problems(model: Model, name: str, fields: dict[str, Any]) -> list[str]:
@@ -135,7 +147,7 @@ def test_enums_take_their_values_and_all_of_them_come_up() -> None:
 
 
 def test_numbers_include_the_edges_that_break_rules() -> None:
-    generator = CommandGenerator(BANK, random.Random(8))
+    generator = CommandGenerator(BANK, random.Random(8), person_only=False)
     decimals = [generator.value("decimal") for _ in range(500)]
     assert all(isinstance(d, Decimal) for d in decimals)
     assert Decimal(0) in decimals
@@ -213,7 +225,8 @@ def test_the_hypothesis_twin_generates_fitting_commands(data: st.DataObject) -> 
 @settings(max_examples=30, deadline=None)
 @given(st.data())
 def test_draw_choices_keep_their_contracts(data: st.DataObject) -> None:
-    choices = DrawChoices(data.draw)
+    # ``data.draw`` is a bound method: it draws like a ``DrawFn``, without its protocol.
+    choices = DrawChoices(cast("DrawFn", data.draw))
     assert 0 <= choices.index(5) < 5
     assert choices.pick(("a", "b", "c")) in ("a", "b", "c")
     assert choices.chance(1.0) is True
@@ -224,3 +237,54 @@ def test_values_of_records_give_every_field() -> None:
     generator = CommandGenerator(BANK, random.Random(0))
     holder = generator.value(TypeRef("named", "AccountHolder"))
     assert set(holder) == {"name", "email"}
+
+
+def test_by_default_only_commands_a_person_issues_are_generated() -> None:
+    assert set(LIBRARY.commands) - set(person_issued(LIBRARY)) == {"RecordLoan", "RecordReturn"}
+    assert set(BANK.commands) - set(person_issued(BANK)) == {
+        "ReceiveTransfer",
+        "ReturnTransfer",
+        "ExpireGiftCard",
+    }
+    generator = CommandGenerator(LIBRARY, random.Random(1))
+    generated = {generator.next_command()[0] for _ in range(300)}
+    assert generated == set(person_issued(LIBRARY))
+    everything = CommandGenerator(LIBRARY, random.Random(1), person_only=False)
+    assert {everything.next_command()[0] for _ in range(300)} == set(LIBRARY.commands)
+    named = CommandGenerator(LIBRARY, random.Random(1), commands=["RecordLoan"])
+    assert {named.next_command()[0] for _ in range(20)} == {"RecordLoan"}
+
+
+@pytest.mark.parametrize("path", EXAMPLE_MODELS, ids=lambda p: p.name)
+def test_person_issued_commands_fed_what_happened_are_mostly_not_rejected(path: Any) -> None:
+    """What ``simulate`` generates: rarely a stream that does not exist, mostly accepted
+    (every command with uniform edges and no feedback was rejected up to 86% of the time)."""
+    model = _model(path)
+    engine = Engine.open(model, seed=1)
+    try:
+        generator = CommandGenerator(model, random.Random(1), now=lambda: engine.clock.now)
+        errors: list[str] = []
+        for _ in range(1500):
+            run = engine.execute(*generator.next_command())
+            if isinstance(run.result, Rejected):
+                errors.append(run.result.error)
+            generator.observe_run(run)
+        assert len(errors) < 0.72 * 1500
+        assert errors.count("NotFound") < 0.06 * 1500
+    finally:
+        engine.close()
+
+
+def test_observing_runs_sends_existing_stream_commands_to_streams_that_exist() -> None:
+    engine = Engine.open(BANK, seed=3)
+    try:
+        generator = CommandGenerator(BANK, random.Random(3), now=lambda: engine.clock.now)
+        not_found = 0
+        for _ in range(1000):
+            run = engine.execute(*generator.next_command())
+            not_found += getattr(run.result, "error", None) == "NotFound"
+            generator.observe_run(run)
+        assert not_found < 60
+        assert generator.streams["account_id"]
+    finally:
+        engine.close()

@@ -447,8 +447,13 @@ class Explorer:
             if self._shrink_calls > self.options.shrink_budget:
                 raise _ShrinkBudgetSpent
         sequence = _Sequence(self.model, self.compiled, self.options.seed)
+        # Every command, those only automations issue too: calling one directly is a
+        # way into the model as well, and explore is after whatever breaks it.
         generator = CommandGenerator(
-            self.model, commands=self.options.commands, now=lambda: sequence.engine.clock.now
+            self.model,
+            commands=self.options.commands,
+            now=lambda: sequence.engine.clock.now,
+            person_only=False,
         )
 
         from hypothesis import strategies as st

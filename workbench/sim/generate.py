@@ -17,6 +17,19 @@ generator is biased towards what a model's rules look at:
 * dates and times lie near the simulated clock; enums take their values; lists and
   dicts are small.
 
+Which commands: by default only the ones a person issues (:func:`person_issued`): a
+command that only policies or translations issue (``RecordLoan`` after ``BookLent``)
+is left to them, as in the running system. ``person_only=False`` generates every
+command (``explore`` does: calling an automation's command directly is a way in too),
+and ``commands=`` names them outright.
+
+Ids of existing streams: a caller that runs the commands tells the generator what
+was appended, ``generator.observe_run(run)`` after each engine call (or
+``observe(event.type, event.data)`` per event); from then on a command on an
+existing stream, and any other field naming an aggregate, picks ids of streams that
+exist rather than ids a rejected command once made up. Without it the generator
+falls back to ids it used before.
+
 Where the choices come from is pluggable (:class:`Choices`): a seeded
 ``random.Random`` for workloads, or hypothesis draws for ``explore``
 (:meth:`CommandGenerator.strategy`), which lets hypothesis shrink a failing sequence
@@ -43,6 +56,7 @@ from workbench.model.schema import Model
 from workbench.model.types import TypeRef, parse_type
 from workbench.sim.clock import DEFAULT_START
 from workbench.sim.compiled import constant_values
+from workbench.sim.messages import Run
 from workbench.sim.values import ValueTypes
 
 if TYPE_CHECKING:
@@ -56,6 +70,11 @@ WORDS: tuple[str, ...] = ("alpha", "beta", "gamma", "", "  ", "Zoë ✓", "x" * 
 DATE_OFFSETS: tuple[int, ...] = (0, 1, -1, 2, 7, 30, -30, 365, -365, 400)
 #: How far from the simulated clock generated date-times fall, in hours.
 HOUR_OFFSETS: tuple[int, ...] = (0, 1, -1, 24, -24, 24 * 30, -24 * 30, 24 * 400)
+#: Plain offsets, for runs that want realistic input rather than edges (days, hours).
+PLAIN_DATE_OFFSETS: tuple[int, ...] = (0, 1, 2, 7, 14, 30)
+PLAIN_HOUR_OFFSETS: tuple[int, ...] = (0, 1, 2, 24, 48)
+#: How often a person-issued run takes an edge value rather than a plain one.
+PERSON_EDGES = 0.05
 #: ``DrawChoices.index`` draws below this and wraps around the list's size.
 INDEX_RANGE = 64
 #: Large numbers: far beyond any sensible limit, yet inside a 64-bit integer.
@@ -186,14 +205,44 @@ class IdKinds:
         return self.kind(field) in self.id_fields
 
 
+def person_issued(model: Model) -> tuple[str, ...]:
+    """The commands a person issues, in model order.
+
+    A command is issued by a person when a screen lists it (``screens.*.issues``), a
+    slice with a screen or role has it, it has a ``role``, or no policy or translation
+    issues it. The rest are issued only by automations.
+    """
+    on_screens = {name for screen in model.screens.values() for name in screen.issues}
+    on_slices = {s.command for s in model.slices if s.command and (s.screen or s.role)}
+    automated = {
+        issued.command
+        for policy in (*model.policies.values(), *model.translations.values())
+        for issued in policy.issue
+    }
+    return tuple(
+        name
+        for name, command in model.commands.items()
+        if name in on_screens
+        or name in on_slices
+        or command.role is not None
+        or name not in automated
+    )
+
+
 class CommandGenerator:
     """Generates commands of one model, one at a time, remembering the values it used.
 
     ``rng`` drives :meth:`next_command` unless a call passes its own :class:`Choices`
-    (explore passes hypothesis draws). ``commands`` restricts which commands are
-    generated; ``now`` reads the simulated clock, so dates fall near it. The values
-    are runtime values (``Decimal``, ``datetime.date``, uuid text), ready for
-    :meth:`workbench.sim.engine.Engine.execute`.
+    (explore passes hypothesis draws). ``commands`` names the commands to generate;
+    without it, ``person_only`` (the default) generates the commands a person issues
+    (:func:`person_issued`; all of them if no command qualifies), ``person_only=False``
+    every command. ``edges`` is how often a value is drawn from the edges that break
+    rules (zero, negative, huge, odd text, far dates) rather than plain: by default
+    always for ``person_only=False`` (explore is after the edges), seldom (5%) for
+    person-issued runs, which should look like real use. ``now`` reads the simulated clock, so dates fall near it. The
+    values are runtime values (``Decimal``, ``datetime.date``, uuid text), ready for
+    :meth:`workbench.sim.engine.Engine.execute`. Feed what the engine appended back
+    with :meth:`observe_run`, so commands meet streams that exist.
     """
 
     def __init__(
@@ -204,15 +253,22 @@ class CommandGenerator:
         commands: Iterable[str] | None = None,
         now: Callable[[], dt.datetime] | None = None,
         fresh_ids: float = 0.2,
+        person_only: bool = True,
+        edges: float | None = None,
     ) -> None:
         self.model = model
         rng = rng or random.Random(0)
         self.choices: Choices = RandomChoices(rng)
         self.now = now or (lambda: DEFAULT_START)
         self.fresh_ids = fresh_ids
+        #: How often a value may be an edge (zero, negative, huge, odd text, far dates).
+        self.edges = (PERSON_EDGES if person_only else 1.0) if edges is None else edges
         self.kinds = IdKinds(model)
         self.values = ValueTypes(model)
-        names = list(model.commands) if commands is None else list(commands)
+        if commands is not None:
+            names = list(commands)
+        else:
+            names = list((person_only and person_issued(model)) or model.commands)
         unknown = [name for name in names if name not in model.commands]
         if unknown:
             raise ValueError(f"unknown command {', '.join(repr(n) for n in unknown)}")
@@ -234,10 +290,18 @@ class CommandGenerator:
         self.words = tuple(
             dict.fromkeys((*WORDS, *texts, *(t for t in _expression_texts(model) if t)))
         )
+        #: The plain words: the texts of the model's constants (a price list's skus, a
+        #: warehouse's bins), else the texts its expressions compare with, else a few.
+        self.plain_words = tuple(t for t in texts if t.strip()) or tuple(
+            w for w in self.words if w.strip() and w not in WORDS[3:]
+        )
         #: Values used so far: id kind or field name -> values, in order of first use.
         self.used: dict[str, list[Any]] = {}
         #: Ids of streams known to exist (from :meth:`observe`): id kind -> ids.
         self.streams: dict[str, list[Any]] = {}
+        #: Ids this generator gave commands that create a stream (``stream: new`` or
+        #: ``any``): the best guess at the streams that exist while nothing is observed.
+        self.created: dict[str, list[Any]] = {}
         self._observed = False
         self.event_types = {
             name: {f: parse_type(spec.type) for f, spec in event.fields.items()}
@@ -258,8 +322,8 @@ class CommandGenerator:
         """A command name and its field values; the values are remembered for reuse.
 
         A command on an existing stream is chosen only once some id could name one:
-        one that was used, or, when the caller reports appended events through
-        :meth:`observe`, one whose stream exists.
+        one given to a command that creates a stream, or, when the caller reports
+        appended events through :meth:`observe_run`, one whose stream exists.
         """
         pick = choices or self.choices
         name = self._ready(pick.pick(self.command_names))
@@ -272,6 +336,10 @@ class CommandGenerator:
             else:
                 fields[field] = self.value(t, field, pick)
         self.remember(fields, self.command_types[name])
+        if command.stream != "existing" and fields.get(id_field) is not None:
+            created = self.created.setdefault(self.kinds.kind(id_field), [])
+            if fields[id_field] not in created:
+                created.append(fields[id_field])
         return name, fields
 
     def event_fields(self, event: str, choices: Choices | None = None) -> dict[str, Any]:
@@ -307,7 +375,7 @@ class CommandGenerator:
         for offset in range(len(names)):
             candidate = names[(start + offset) % len(names)]
             kind = self.kinds.kind(self._id_field(candidate))
-            known = self.streams if self._observed else self.used
+            known = self.streams if self._observed else self.created
             if self.model.commands[candidate].stream != "existing" or known.get(kind):
                 return candidate
         return name
@@ -350,7 +418,10 @@ class CommandGenerator:
     def _primitive(self, t: TypeRef, field: str, pick: Choices) -> Any:
         name = t.name
         if name == "uuid" or (name == "str" and self.kinds.is_aggregate_id(field)):
-            return self._id(t, field, pick, self.fresh_ids)
+            # Another aggregate's id (``to_account_id``) names a stream that exists, once
+            # the caller reports appended events.
+            existing = self._observed and self.kinds.is_aggregate_id(field)
+            return self._id(t, field, pick, self.fresh_ids, existing=existing)
         if name == "str":
             return self._text(field, pick)
         if name == "bool":
@@ -362,16 +433,19 @@ class CommandGenerator:
         if name == "float":
             return float(self._decimal(pick))
         if name == "date":
-            return self.now().date() + dt.timedelta(days=pick.pick(DATE_OFFSETS))
+            days = DATE_OFFSETS if self._edge(pick) else PLAIN_DATE_OFFSETS
+            return self.now().date() + dt.timedelta(days=pick.pick(days))
         if name == "datetime":
-            return self.now() + dt.timedelta(hours=pick.pick(HOUR_OFFSETS))
+            hours = HOUR_OFFSETS if self._edge(pick) else PLAIN_HOUR_OFFSETS
+            return self.now() + dt.timedelta(hours=pick.pick(hours))
         return None
 
     def _id(
         self, t: TypeRef, field: str, pick: Choices, fresh: float, *, existing: bool = False
     ) -> Any:
         kind = self.kinds.kind(field)
-        used = (existing and self.streams.get(kind)) or self.used.get(kind)
+        known = self.streams if self._observed else self.created
+        used = (existing and known.get(kind)) or self.used.get(kind)
         make_fresh = pick.chance(fresh)
         position = pick.index(len(used) if used else 1)
         if used and not make_fresh:
@@ -393,16 +467,22 @@ class CommandGenerator:
             number += 1
         return f"{kind}-{number}"
 
+    def _edge(self, pick: Choices) -> bool:
+        """Whether this value may be an edge; no choice is drawn when every one may."""
+        return self.edges >= 1 or pick.chance(self.edges)
+
     def _text(self, field: str, pick: Choices) -> str:
         used = self.used.get(field)
         reuse = pick.chance(0.5)
         position = pick.index(len(used) if used else 1)
-        word = pick.pick(self.words)
+        word = pick.pick(self.words if self._edge(pick) else self.plain_words)
         if used and reuse:
             return str(used[position])
         return word
 
     def _int(self, pick: Choices) -> int:
+        if not self._edge(pick):
+            return pick.integer(1, 10)
         shape = pick.pick(("small", "small", "small", "zero", "negative", "edge", "large"))
         if shape == "small":
             return pick.integer(1, 10)
@@ -416,6 +496,8 @@ class CommandGenerator:
         return pick.pick(LARGE)
 
     def _decimal(self, pick: Choices) -> Decimal:
+        if not self._edge(pick):
+            return Decimal(pick.integer(1, 500)).quantize(_CENT)
         shape = pick.pick(
             ("whole", "whole", "cents", "zero", "negative", "edge", "large", "fraction")
         )
@@ -460,6 +542,16 @@ class CommandGenerator:
             streams = self.streams.setdefault(self.kinds.kind(id_field), [])
             if data[id_field] not in streams:
                 streams.append(data[id_field])
+
+    def observe_run(self, run: Run) -> None:
+        """Note every event one engine call appended (:meth:`observe` for each).
+
+        Call it with the :class:`~workbench.sim.messages.Run` of every ``execute``,
+        ``submit``, ``advance`` or ``react`` on the engine the commands go to: the
+        events of follow-up commands count too.
+        """
+        for event in run.events:
+            self.observe(event.type, event.data)
 
     def _remember(self, value: Any, t: TypeRef, field: str) -> None:
         if value is None:
