@@ -181,7 +181,9 @@ def test_a_bad_workload_exits_2_with_its_location(tmp_path: Path) -> None:
     assert not (tmp_path / "x.db").exists()
 
 
-def test_a_step_whose_value_does_not_fit_stops_the_run_with_exit_2(tmp_path: Path) -> None:
+def test_a_value_that_does_not_fit_is_refused_before_the_store_is_created(
+    tmp_path: Path,
+) -> None:
     workload = tmp_path / "w.yaml"
     workload.write_text(
         "steps:\n  - JoinLibrary: {member_id: m1, name: Ada}\n"
@@ -190,10 +192,9 @@ def test_a_step_whose_value_does_not_fit_stops_the_run_with_exit_2(tmp_path: Pat
     )
     result = simulate(LIBRARY, "--workload", workload, "--db", tmp_path / "x.db")
     assert result.exit_code == 2
-    assert f"the run stopped at {workload}:3:" in result.output
-    with EventStore.open(tmp_path / "x.db", read_only=True) as store:
-        assert store.head_position() == 1
-        assert store.runs()[0].summary["stopped"].startswith(f"{workload}:3:")  # type: ignore[index]
+    assert f"{workload}:3:38: command 'PayFine' field 'amount': expected decimal" in result.output
+    assert "stopped" not in result.output
+    assert not (tmp_path / "x.db").exists()
 
 
 def test_an_invalid_model_exits_2(tmp_path: Path) -> None:

@@ -33,9 +33,10 @@ Steps:
 
 Everything the file can get wrong that does not depend on values is found when it is
 loaded, with ``file:line:column``: unknown keys, unknown commands or fields, missing
-required fields, bad durations, times and counters. Values are converted when their
-step runs (placeholders are only known then); a value that does not fit stops the run
-at that step, again with its location.
+required fields, values that do not fit their field's type (placeholders allowed in
+``uuid`` positions; a text with counters is checked with every counter at 1), bad
+durations, times and counters. Values are converted when their step runs
+(placeholders are only known then).
 
 Steps are expanded lazily (:meth:`Workload.items`), so a ``repeat`` of a million
 commands costs no memory up front; :meth:`Workload.command_count` says how many
@@ -54,7 +55,7 @@ from typing import Any, NamedTuple
 
 from workbench.model.diagnostics import Diagnostic, Location, did_you_mean
 from workbench.model.schema import Model
-from workbench.model.types import parse_type
+from workbench.model.types import ANY, TypeRef, TypeSyntaxError, check_value, parse_type
 from workbench.model.yamlio import DocumentError, YamlDocument, YamlPath, read_document
 from workbench.sim.clock import parse_duration, parse_instant
 
@@ -177,6 +178,11 @@ class _Parser:
     def __init__(self, document: YamlDocument, model: Model) -> None:
         self.document = document
         self.model = model
+        self.enums = model.enums()
+        self.records = {
+            name: {field: _type(spec.type) for field, spec in fields.items()}
+            for name, fields in model.records().items()
+        }
 
     def fail(self, path: YamlPath, message: str, hint: str | None = None) -> WorkloadError:
         return WorkloadError(self.document.location(path), message, hint)
@@ -301,7 +307,18 @@ class _Parser:
                 raise self.fail(here, f"command '{name}' needs field '{field_name}' ({spec.type})")
         counted = False
         for key, value in body.items():
-            counted = self.check_counters(value, (*here, key), counters) or counted
+            uses_counters = self.check_counters(value, (*here, key), counters)
+            counted = uses_counters or counted
+            sample = _fill(value, dict.fromkeys(counters, 1)) if uses_counters else value
+            problem = check_value(
+                sample,
+                _type(command.fields[key].type),
+                enums=self.enums,
+                records=self.records,
+                placeholders_ok=True,
+            )
+            if problem:
+                raise self.fail((*here, key), f"command '{name}' field '{key}': {problem}")
         return CommandStep(
             name, dict(body), self.document.location(path), counted, _templates(body)
         )
@@ -328,6 +345,14 @@ class _Parser:
         if isinstance(value, dict):
             return any([self.check_counters(v, (*path, k), counters) for k, v in value.items()])
         return False
+
+
+def _type(text: str) -> TypeRef:
+    """The parsed type; ``any`` when it does not parse (the model check reports that)."""
+    try:
+        return parse_type(text)
+    except TypeSyntaxError:
+        return ANY
 
 
 def _is_int(value: Any) -> bool:
