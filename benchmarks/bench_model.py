@@ -94,7 +94,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         {
             "row": "peak memory of that process (MB)",
             "seconds": None,
-            "value": float(peak_mb),
+            "value": round(float(peak_mb), 1),
             "target": "< 200 MB",
         },
         {

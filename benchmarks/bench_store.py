@@ -261,5 +261,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def main(quick: bool = False) -> None:
+    """Print the table (the entry point ``benchmarks/run.py`` calls)."""
+    print(format_rows(run(quick=quick), "table"))
+
+
 if __name__ == "__main__":
-    print(format_rows(run(quick="--quick" in sys.argv[1:]), "table"))
+    main(quick="--quick" in sys.argv[1:])
