@@ -297,3 +297,13 @@ def test_a_progress_bar_on_a_terminal_for_long_runs_only(monkeypatch: pytest.Mon
         update(2000)
         update(2000)
     assert "simulating" in terminal.getvalue() and "4000/4000" in terminal.getvalue()
+
+
+def test_a_workload_that_is_a_plain_list_runs(tmp_path: Path) -> None:
+    workload = tmp_path / "w.yaml"
+    workload.write_text(
+        "- JoinLibrary: {member_id: m1, name: Ada}\n- advance: 2d\n", encoding="utf-8"
+    )
+    result = simulate(LIBRARY, "--workload", workload, "--db", tmp_path / "x.db")
+    assert result.exit_code == 0, result.output
+    assert "model file" not in result.output

@@ -402,3 +402,44 @@ def test_modeling_errors_are_counted_with_their_first_messages() -> None:
         assert "invariant 'state.n <= 2'" in summary.modeling_messages[0]
     finally:
         engine.close()
+
+
+def test_a_plain_list_of_steps_is_a_workload(library: Model, tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        "- JoinLibrary: {member_id: m1, name: Ada}\n"
+        "- advance: 2d\n"
+        "- repeat: {times: 2, steps: [RegisterBook: {book_id: 'b{i}', title: T, genre: fiction}]}\n",
+        encoding="utf-8",
+    )
+    workload = load_workload(path, library)
+    assert workload.command_count() == 3
+    assert [item.command for item in workload.items()] == [
+        "JoinLibrary",
+        None,
+        "RegisterBook",
+        "RegisterBook",
+    ]
+    path.write_text("- JoinLibrary: {member_id: m1, nme: Ada}\n", encoding="utf-8")
+    with pytest.raises(WorkloadError) as caught:
+        load_workload(path, library)
+    assert str(caught.value.location) == f"{path}:1:32"
+    assert "has no field 'nme'" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("just text\n", "the top level of a workload file must be a list of steps or a mapping"),
+        ("!!set {a: 1}\n", "a workload file holds plain data only"),
+    ],
+)
+def test_messages_about_a_workload_file_say_workload_file(
+    library: Model, tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(WorkloadError) as caught:
+        load_workload(path, library)
+    assert expected in caught.value.message
+    assert "model file" not in caught.value.message

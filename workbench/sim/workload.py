@@ -17,6 +17,9 @@ into one store that is kept for inspection. A workload is a YAML mapping::
       - advance: 30d               # move the clock; delayed policies that fall due run
       - ReturnBook: {book_id: b7}
 
+or just the list of steps, without the settings (``- JoinLibrary: {...}`` at the top
+level is the same as the same list under ``steps:``).
+
 Steps:
 
 * ``- CommandName: {field: value, ...}`` runs a command (no mapping for a command
@@ -56,6 +59,7 @@ from typing import Any, NamedTuple
 from workbench.model.diagnostics import Diagnostic, Location, did_you_mean
 from workbench.model.schema import Model
 from workbench.model.types import ANY, TypeRef, TypeSyntaxError, check_value, parse_type
+from workbench.model.yaml_compose import Failure, Problem, build_data, compose
 from workbench.model.yamlio import DocumentError, YamlDocument, YamlPath, read_document
 from workbench.sim.clock import parse_duration, parse_instant
 
@@ -161,12 +165,55 @@ class Workload:
 
 
 def load_workload(path: str | Path, model: Model) -> Workload:
-    """Read and check a workload file against ``model``; raises :class:`WorkloadError`."""
+    """Read and check a workload file against ``model``; raises :class:`WorkloadError`.
+
+    The file is a mapping with ``steps``, or just the list of steps.
+    """
     try:
         document = read_document(path)
     except DocumentError as error:
-        raise WorkloadError.from_diagnostic(error.diagnostics[0]) from None
+        diagnostic = error.diagnostics[0]
+        if diagnostic.code == "WB010" and diagnostic.message.endswith("not a list"):
+            document = _steps_document(path)
+        else:
+            message = diagnostic.message.replace("model file", "workload file")
+            if diagnostic.code == "WB010":
+                kind = message.rpartition(", not ")[2]
+                message = (
+                    "the top level of a workload file must be a list of steps "
+                    f"or a mapping with 'steps', not {kind}"
+                )
+            raise WorkloadError(diagnostic.location, message, diagnostic.hint) from None
     return parse_workload(document, model)
+
+
+class _StepsDocument(YamlDocument):
+    """A workload file that is only a list of steps, read as ``{steps: [...]}``."""
+
+    def location(self, path: YamlPath, *, key: bool = False) -> Location:
+        path = tuple(path)
+        if path[:1] == ("steps",):
+            path = path[1:]
+        return super().location(path, key=key)
+
+
+def _steps_document(path: str | Path) -> YamlDocument:
+    """The file at ``path``, whose top level is a list (``read_document`` has checked the
+    rest: that it is readable, small enough, UTF-8 and valid YAML), as ``{steps: ...}``."""
+    filename = str(path)
+    text = Path(path).read_bytes().decode("utf-8")
+    offset = 1 if text.startswith("\ufeff") else 0
+    fail = Failure(offset)
+    try:
+        root, count = compose(text[offset:], offset, fail)
+        if root is None:  # pragma: no cover - read_document refuses an empty file
+            raise Problem("WB003", "the file is empty")
+        data = build_data(root, fail, count)
+    except Problem as problem:  # pragma: no cover - read_document found none
+        raise WorkloadError(
+            Location(filename, problem.line, problem.column), problem.message
+        ) from None
+    return _StepsDocument(filename=filename, text=text, data={"steps": data}, root=root)
 
 
 def parse_workload(document: YamlDocument, model: Model) -> Workload:
