@@ -307,3 +307,30 @@ def test_a_workload_that_is_a_plain_list_runs(tmp_path: Path) -> None:
     result = simulate(LIBRARY, "--workload", workload, "--db", tmp_path / "x.db")
     assert result.exit_code == 0, result.output
     assert "model file" not in result.output
+
+
+def test_continue_runs_the_delayed_commands_an_earlier_run_left_pending(tmp_path: Path) -> None:
+    bank = REPO_ROOT / "models" / "bank.yaml"
+    issue = "- IssueGiftCard: {gift_card_id: g1, customer_id: c1, amount: '50.00'}\n"
+    first, second, both = (tmp_path / n for n in ("1.yaml", "2.yaml", "both.yaml"))
+    first.write_text(issue, encoding="utf-8")
+    second.write_text("- advance: 400d\n", encoding="utf-8")
+    both.write_text(issue + "- advance: 400d\n", encoding="utf-8")
+    two, one = tmp_path / "two.db", tmp_path / "one.db"
+    result = simulate(bank, "--workload", first, "--db", two, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["pending_delayed_commands"] == 1
+    result = simulate(bank, "--workload", second, "--db", two, "--continue", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["pending_delayed_commands"] == 0
+    assert simulate(bank, "--workload", both, "--db", one).exit_code == 0
+
+    def balances(db: Path) -> list[tuple[object, ...]]:
+        with EventStore.open(db, read_only=True) as store:
+            rows = store.connection.execute("SELECT COUNT(*) FROM scheduled").fetchone()
+            assert rows == (0,)
+            table = store.projection("GiftCardBalances").table
+            return [tuple(r) for r in store.connection.execute(f'SELECT * FROM "{table}"')]
+
+    assert balances(two) == balances(one)
+    assert "expired" in str(balances(two))

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -50,11 +51,19 @@ from workbench.sim.commands import CommandHandler
 from workbench.sim.compiled import CompiledModel, compile_model
 from workbench.sim.converters import fields_converter
 from workbench.sim.ids import IdGenerator
-from workbench.sim.messages import CommandMessage, CommandResult, DomainEvent, ReactionProblem, Run
+from workbench.sim.messages import (
+    CommandMessage,
+    CommandResult,
+    DomainEvent,
+    IssuedCommand,
+    ReactionProblem,
+    Run,
+)
 from workbench.sim.policies import PolicyRunner, Schedule
 from workbench.sim.projections import ProjectionRunner
 from workbench.sim.values import UuidHook, ValueConversionError
 from workbench.store import EventStore, NewEvent, Synchronous
+from workbench.store.codec import decode, encode
 
 #: How many commands one chain of policies may run before the engine stops it.
 DEFAULT_MAX_DEPTH = 20
@@ -119,15 +128,21 @@ class _Unit:
         engine = self._engine
         transaction = self._transaction
         try:
-            if exc_type is None and self._outer and engine.project_inline:
+            saving = exc_type is None and self._outer and engine.schedule.changed()
+            if exc_type is None and self._outer and (engine.project_inline or saving):
                 try:
-                    self._run.problems.extend(engine.project())
+                    if engine.project_inline:
+                        self._run.problems.extend(engine.project())
+                    if saving:
+                        engine._save_schedule()
                 except BaseException as error:
                     if transaction is not None:
                         transaction.__exit__(type(error), error, error.__traceback__)
                     raise
             if transaction is not None:
                 transaction.__exit__(exc_type, exc, tb)
+            if saving:
+                engine.schedule.saved()
         except BaseException:
             engine.repository.forget()
             engine._fresh = []  # part of them may be rolled back: read models read the log
@@ -180,6 +195,7 @@ class Engine:
         self._fresh: list[DomainEvent] = []
         self._inputs: dict[str, Callable[..., dict[str, Any]]] = {}
         self._isolate_calls = True  # see batch()
+        self._load_schedule()
 
     @classmethod
     def open(
@@ -227,14 +243,7 @@ class Engine:
         uuid_hook: UuidHook | None = None,
     ) -> CommandMessage:
         """A new outside command: fields converted by type, a fresh id starting a new chain."""
-        convert = self._inputs.get(name)
-        if convert is None:
-            command = self.compiled.commands.get(name)
-            if command is None:
-                raise InputError(f"unknown command '{name}'")
-            convert = self._inputs[name] = fields_converter(
-                self.compiled.values, command.types, owner=f"command '{name}'"
-            )
+        convert = self._converter(name)
         try:
             typed = convert(fields or {}, uuid_hook)
         except ValueConversionError as error:
@@ -351,7 +360,8 @@ class Engine:
 
         If the block raises, the store rolls everything back and cached states are
         dropped; commands already put on the delayed schedule stay scheduled (the
-        schedule lives in memory, outside the store).
+        schedule lives in memory; the store's copy, table ``scheduled``, is brought up
+        to date when a transaction commits, and read back when an engine opens the file).
 
         Each call inside gets a savepoint, so a call that raises takes back what it
         wrote and a caller catching the error inside the block can go on. A caller
@@ -399,6 +409,92 @@ class Engine:
         return copy.deepcopy(loaded.state)
 
     # -- internals -----------------------------------------------------------------
+
+    def _load_schedule(self) -> None:
+        """Put the delayed commands an earlier run left pending back on the schedule."""
+        try:
+            rows = self.store.connection.execute(
+                "SELECT id, due, command, fields, command_id, causation_id, correlation_id,"
+                " policy, depth, chain FROM scheduled ORDER BY id"
+            ).fetchall()
+        except sqlite3.OperationalError:  # a read-only file from before the table
+            return
+        entries: list[tuple[int, IssuedCommand]] = []
+        for (
+            sequence,
+            due,
+            name,
+            fields,
+            command_id,
+            causation,
+            correlation,
+            policy,
+            depth,
+            chain,
+        ) in rows:
+            try:
+                typed = self._converter(name)(decode(fields), None)
+            except (InputError, ValueConversionError) as error:
+                self.problems.append(
+                    ReactionProblem(
+                        f"policy {policy}",
+                        f"a delayed {name} saved in the file cannot run on this model: {error}",
+                    )
+                )
+                continue
+            message = CommandMessage(
+                name,
+                typed,
+                command_id,
+                correlation_id=correlation,
+                causation_id=causation,
+                issued_by=policy,
+                depth=depth,
+                chain=tuple(decode(chain)) if chain else (),
+            )
+            entries.append(
+                (sequence, IssuedCommand(policy, message, dt.datetime.fromisoformat(due)))
+            )
+        self.schedule.restore(entries)
+
+    def _save_schedule(self) -> None:
+        """Write the schedule's changes to the store, inside the open transaction."""
+        added, removed = self.schedule.changes()
+        conn = self.store.connection
+        if removed:
+            conn.executemany("DELETE FROM scheduled WHERE id = ?", [(i,) for i in removed])
+        if added:
+            conn.executemany(
+                "INSERT OR REPLACE INTO scheduled (id, due, command, fields, command_id,"
+                " causation_id, correlation_id, policy, depth, chain)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sequence,
+                        issued.due.isoformat() if issued.due is not None else "",
+                        issued.message.name,
+                        encode(issued.message.fields),
+                        issued.message.command_id,
+                        issued.message.causation_id,
+                        issued.message.correlation_id,
+                        issued.policy,
+                        issued.message.depth,
+                        encode(list(issued.message.chain)),
+                    )
+                    for sequence, issued in added
+                ],
+            )
+
+    def _converter(self, name: str) -> Callable[..., dict[str, Any]]:
+        convert = self._inputs.get(name)
+        if convert is None:
+            command = self.compiled.commands.get(name)
+            if command is None:
+                raise InputError(f"unknown command '{name}'")
+            convert = self._inputs[name] = fields_converter(
+                self.compiled.values, command.types, owner=f"command '{name}'"
+            )
+        return convert
 
     def _unit(self, run: Run) -> _Unit:
         """One transaction per outermost call; read models catch up before it commits."""

@@ -162,16 +162,34 @@ class PolicyRunner:
 
 
 class Schedule:
-    """Delayed commands waiting for the simulated clock, in due order (ties: first in)."""
+    """Delayed commands waiting for the simulated clock, in due order (ties: first in).
+
+    Each command gets a sequence number when added (its place among ties). The
+    schedule also remembers what changed since :meth:`saved` was last called, so
+    the engine can keep a copy in the store by writing only the changes.
+    """
 
     def __init__(self) -> None:
         self._heap: list[tuple[dt.datetime, int, IssuedCommand]] = []
         self._counter = itertools.count()
+        self._added: dict[int, IssuedCommand] = {}
+        self._removed: set[int] = set()
 
     def add(self, issued: IssuedCommand) -> None:
         if issued.due is None:
             raise ValueError("only delayed commands are scheduled")
-        heapq.heappush(self._heap, (issued.due, next(self._counter), issued))
+        sequence = next(self._counter)
+        heapq.heappush(self._heap, (issued.due, sequence, issued))
+        self._added[sequence] = issued
+
+    def restore(self, entries: list[tuple[int, IssuedCommand]]) -> None:
+        """Put back commands saved earlier with their sequence numbers (not a change)."""
+        for sequence, issued in entries:
+            if issued.due is None:
+                raise ValueError("only delayed commands are scheduled")
+            heapq.heappush(self._heap, (issued.due, sequence, issued))
+        if self._heap:
+            self._counter = itertools.count(max(entry[1] for entry in self._heap) + 1)
 
     def next_due(self) -> dt.datetime | None:
         return self._heap[0][0] if self._heap else None
@@ -179,8 +197,23 @@ class Schedule:
     def pop_due(self, instant: dt.datetime) -> IssuedCommand | None:
         """The earliest command due at or before ``instant``, removed; ``None`` if none."""
         if self._heap and self._heap[0][0] <= instant:
-            return heapq.heappop(self._heap)[2]
+            _, sequence, issued = heapq.heappop(self._heap)
+            if self._added.pop(sequence, None) is None:
+                self._removed.add(sequence)
+            return issued
         return None
+
+    def changes(self) -> tuple[list[tuple[int, IssuedCommand]], list[int]]:
+        """Added (with sequence numbers) and removed since the last :meth:`saved`."""
+        return sorted(self._added.items()), sorted(self._removed)
+
+    def changed(self) -> bool:
+        return bool(self._added or self._removed)
+
+    def saved(self) -> None:
+        """The changes are stored: forget them."""
+        self._added.clear()
+        self._removed.clear()
 
     def pending(self) -> list[IssuedCommand]:
         return [entry[2] for entry in sorted(self._heap)]

@@ -10,7 +10,7 @@ so applying twice is harmless::
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
     >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
-    ['0001_events_snapshots_checkpoints_runs', '0002_dead_letters_inbox', '0003_projections']
+    ['0001_events_snapshots_checkpoints_runs', '0002_dead_letters_inbox', '0003_projections', '0004_scheduled']
     >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
     []
 
@@ -133,11 +133,33 @@ def _projections(db: sqlite_utils.Database) -> None:
     db.table("_projections").create_index(["table_name"], "_projections_table_name", unique=True)
 
 
+def _scheduled(db: sqlite_utils.Database) -> None:
+    """Delayed commands a policy issued that are not due yet, so a run added to the file
+    (``simulate --continue``) runs them when its clock gets there."""
+    db.table("scheduled").create(
+        {
+            "id": int,  # the order they were scheduled in: ties of ``due`` run first in
+            "due": str,
+            "command": str,
+            "fields": str,  # JSON
+            "command_id": str,
+            "causation_id": str,
+            "correlation_id": str,
+            "policy": str,
+            "depth": int,
+            "chain": str,  # JSON list
+        },
+        pk="id",
+        not_null=["due", "command", "fields", "command_id", "correlation_id", "policy", "depth"],
+    )
+
+
 #: Every migration, in the order they are applied. Append only.
 MIGRATIONS: tuple[Migration, ...] = (
     ("0001_events_snapshots_checkpoints_runs", _events_snapshots_checkpoints_runs),
     ("0002_dead_letters_inbox", _dead_letters_inbox),
     ("0003_projections", _projections),
+    ("0004_scheduled", _scheduled),
 )
 
 
