@@ -334,3 +334,17 @@ def test_continue_runs_the_delayed_commands_an_earlier_run_left_pending(tmp_path
 
     assert balances(two) == balances(one)
     assert "expired" in str(balances(two))
+
+
+def test_a_db_in_a_missing_folder_says_so(tmp_path: Path) -> None:
+    result = simulate(LIBRARY, "--commands", "1", "--db", tmp_path / "nodir" / "x.db")
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "unable to open" not in result.output
+
+
+def test_the_count_of_policy_commands_has_thousands_separators() -> None:
+    from workbench.sim.summary import Summary
+
+    summary = Summary("M", "test", 0, 1, "NORMAL")
+    summary.issued_by_policies = 1053
+    assert any("(1,053 issued by policies)" in line for line in summary.text_lines())

@@ -149,6 +149,8 @@ def simulate_command(
     seed = seed if seed is not None else (workload.seed if workload and workload.seed else 0)
     batch = batch or (workload.batch if workload and workload.batch else DEFAULT_BATCH)
     db = db_path or Path(f"{model_path.stem}.sim.db")
+    if not db.parent.is_dir():
+        _fail(f"{db}: the folder {db.parent} does not exist; create it or choose another --db")
     try:
         existing = check_database(db, force=force, resume=resume)
     except DatabaseRefused as refused:

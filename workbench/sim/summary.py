@@ -167,7 +167,7 @@ class Summary:
             lines.append(f"stopped early: {self.stopped}")
         lines.append("")
         policies = (
-            f" ({self.issued_by_policies} issued by policies)" if self.issued_by_policies else ""
+            f" ({self.issued_by_policies:,} issued by policies)" if self.issued_by_policies else ""
         )
         rows: list[tuple[str, str, str]] = [
             ("commands", f"{self.handled:,}", f"{self.submitted:,} submitted{policies}"),
