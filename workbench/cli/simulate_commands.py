@@ -38,6 +38,8 @@ from workbench.model.schema import Model
 from workbench.sim.clock import DEFAULT_START
 from workbench.sim.compiled import ModelNotRunnable
 from workbench.sim.engine import Engine
+from workbench.sim.generate import CommandGenerator
+from workbench.sim.messages import Run
 from workbench.sim.placeholders import Placeholders
 from workbench.sim.simulation import (
     DEFAULT_BATCH,
@@ -172,7 +174,9 @@ def simulate_command(
     except (OSError, sqlite3.Error, StoreError) as error:
         _fail(f"{db}: cannot open the store: {error}")
     try:
-        summary, total, items, placeholders = _plan(engine, model, workload, command_count, seed)
+        summary, total, items, placeholders, observe = _plan(
+            engine, model, workload, command_count, seed
+        )
         summary.batch, summary.synchronous = batch, synchronous.upper()
         with _progress(total) as progress:
             Simulation(
@@ -182,6 +186,7 @@ def simulate_command(
                 stop_on_invalid=workload is not None,
                 placeholders=placeholders,
                 progress=progress,
+                observe=observe,
             ).run(items)
     finally:
         engine.close()
@@ -234,24 +239,25 @@ def _plan(
     workload: Workload | None,
     command_count: int | None,
     seed: int,
-) -> tuple[Summary, int, Iterator[WorkloadItem], Placeholders | None]:
-    """The summary to fill, the number of commands, the items and their placeholders."""
+) -> tuple[Summary, int, Iterator[WorkloadItem], Placeholders | None, Callable[[Run], None] | None]:
+    """The summary to fill, the number of commands, the items, their placeholders, and
+    who watches each run's outcome (the generator, to aim at streams that exist)."""
     if workload is not None:
         source = f"workload {Path(workload.path).name}"
         summary = Summary(model.name, source, seed, DEFAULT_BATCH, "NORMAL")
-        return summary, workload.command_count(), workload.items(), Placeholders(engine.ids.new)
+        placeholders = Placeholders(engine.ids.new)
+        return summary, workload.command_count(), workload.items(), placeholders, None
     count = DEFAULT_COMMANDS if command_count is None else command_count
     summary = Summary(model.name, f"{count:,} generated commands", seed, DEFAULT_BATCH, "NORMAL")
-    return summary, count, generated_items(_generator(engine, model, seed), count), None
+    generator = _generator(engine, model, seed)
+    items = generated_items(generator.next_command, count)
+    return summary, count, items, None, generator.observe_run
 
 
-def _generator(engine: Engine, model: Model, seed: int) -> Callable[[], tuple[str, dict[str, Any]]]:
-    """Generated valid commands, from a random stream of their own seeded by ``seed``."""
-    from workbench.sim.generate import CommandGenerator
-
+def _generator(engine: Engine, model: Model, seed: int) -> CommandGenerator:
+    """Generated commands a person would issue, from a random stream seeded by ``seed``."""
     rng = random.Random(f"simulate/{seed}")
-    generator = CommandGenerator(model, rng, now=lambda: engine.clock.now)
-    return generator.next_command
+    return CommandGenerator(model, rng, now=lambda: engine.clock.now)
 
 
 @contextmanager

@@ -15,9 +15,8 @@ replace it (``force``) or to add to it (``resume``). When adding, the ids of the
 run are drawn from a seed derived from the run's number in the file (the same seed
 would give the same ids again, and event ids are unique in a file), and the clock
 starts after the file's latest time (its last event, or the end of its last run) so
-time never runs backwards. Delayed commands still pending at the end of a run are
-counted in its summary but not carried into the next one: the schedule lives in
-memory.
+time never runs backwards. Delayed commands still pending are saved in the store's
+``scheduled`` table at every commit, so a continued run picks them up.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from workbench.model.diagnostics import Location
 from workbench.sim.engine import Engine, InputError
+from workbench.sim.messages import Run
 from workbench.sim.placeholders import Placeholders
 from workbench.sim.summary import Summary
 from workbench.sim.workload import WorkloadItem
@@ -162,7 +162,8 @@ class Simulation:
     ``stop_on_invalid``: a command whose values do not fit the model stops the run
     (a workload file is wrong, and says where); otherwise it is counted and skipped
     (a generator produced it, and the run goes on). ``progress`` is told how many
-    commands each batch submitted.
+    commands each batch submitted; ``observe`` sees every run's outcome (a command
+    generator uses it to aim later commands at streams that exist).
     """
 
     def __init__(
@@ -174,6 +175,7 @@ class Simulation:
         stop_on_invalid: bool = True,
         placeholders: Placeholders | None = None,
         progress: Callable[[int], None] | None = None,
+        observe: Callable[[Run], None] | None = None,
     ) -> None:
         if batch < 1:
             raise ValueError(f"batch must be at least 1, not {batch}")
@@ -183,8 +185,14 @@ class Simulation:
         self.stop_on_invalid = stop_on_invalid
         self.placeholders = placeholders
         self.progress = progress
+        self.observe = observe
         if placeholders is not None:
             summary.spell = placeholders.show_text
+
+    def _record(self, run: Run) -> None:
+        self.summary.add_run(run)
+        if self.observe is not None:
+            self.observe(run)
 
     def run(self, items: Iterable[WorkloadItem]) -> Summary:
         """Run every item, record the run in the store, and return the summary."""
@@ -219,7 +227,7 @@ class Simulation:
                         finished = True
                         break
                     if item.advance is not None:
-                        summary.add_run(engine.advance(item.advance))
+                        self._record(engine.advance(item.advance))
                         continue
                     assert item.command is not None
                     try:
@@ -233,7 +241,7 @@ class Simulation:
                         continue
                     summary.submitted += 1
                     submitted += 1
-                    summary.add_run(engine.submit(message))
+                    self._record(engine.submit(message))
             # Counted per batch (read models report theirs when they catch up, at
             # its end), then dropped: a long run must not keep every one in memory.
             summary.add_problems(engine.problems)
