@@ -27,31 +27,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.representer import RoundTripRepresenter
 
+from workbench.model.schema import SECTION_ORDER
 from workbench.model.yaml_document import DocumentError, Node, YamlDocument, content_end
 from workbench.model.yaml_load import parse_document
 from workbench.model.yaml_render import same_data
 
-#: The order of the top-level sections; other keys follow in their original order.
-CANONICAL_ORDER: tuple[str, ...] = (
-    "workbench",
-    "name",
-    "description",
-    "tags",
-    "contexts",
-    "types",
-    "constants",
-    "roles",
-    "screens",
-    "externals",
-    "aggregates",
-    "commands",
-    "events",
-    "projections",
-    "policies",
-    "translations",
-    "slices",
-    "scenarios",
-)
+#: The top-level sections in the order ``fmt`` puts them (the schema owns the list);
+#: other keys follow in their original order.
+CANONICAL_ORDER: tuple[str, ...] = SECTION_ORDER
 
 #: Larger inputs skip the second pass that checks the result is a fixed point.
 CONFIRM_LIMIT = 512 * 1024
