@@ -132,3 +132,17 @@ def test_a_junit_file_that_cannot_be_written_exits_2(tmp_path: Path) -> None:
     result = invoke(MINIMAL, "--junit-xml", tmp_path / "missing" / "junit.xml")
     assert result.exit_code == 2
     assert "cannot write" in result.output
+
+
+def test_k_that_matches_nothing_says_so_and_exits_2(hotel: Path) -> None:
+    result = CliRunner().invoke(cli, ["test", str(hotel), str(MINIMAL), "-k", "zzzz"])
+    assert result.exit_code == 2
+    assert "no scenario matches -k 'zzzz'" in result.output
+    assert "(" not in result.output.splitlines()[0]  # no header for files with nothing selected
+
+
+def test_k_prints_headers_only_for_files_with_matches(hotel: Path) -> None:
+    result = CliRunner().invoke(cli, ["test", str(hotel), str(MINIMAL), "-k", "increments"])
+    assert result.exit_code == 0, result.output
+    assert str(hotel) not in result.output
+    assert "PASS  increments add up" in result.output

@@ -59,6 +59,8 @@ def test_command(
         echo_json(json_report(reports))
     else:
         for report in reports:
+            if pattern and report.runnable and not report.results:
+                continue  # -k selected nothing here: no header for an empty file
             _echo_text(report)
         passed = sum(r.passed for r in reports)
         failed = sum(r.failed for r in reports)
@@ -70,6 +72,9 @@ def test_command(
             click.echo(f"cannot write {junit_path}: {error.strerror or error}", err=True)
             sys.exit(EXIT_BAD_INPUT)
     if any(not r.runnable for r in reports):
+        sys.exit(EXIT_BAD_INPUT)
+    if pattern and not any(r.results for r in reports):
+        click.echo(f"no scenario matches -k {pattern!r}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(EXIT_FAILED if any(r.failed for r in reports) else EXIT_OK)
 
