@@ -296,6 +296,8 @@ def _inspect(db: Path) -> Iterator[EventStore]:
     """The store at ``db`` opened read-only; unusable files exit 2 with a clear message."""
     if db.is_dir():
         _fail(f"{db}: is a directory, not an event store file")
+    if db.is_file() and db.stat().st_size == 0:
+        _fail(f"{db}: the file is empty, not an event store")
     try:
         store = EventStore.open(db, read_only=True)
     except FileNotFoundError:
@@ -352,6 +354,11 @@ def events_command(
                     rows.append(_event_row(event))
                     if limit is not None and len(rows) >= limit:
                         break
+            if not rows:
+                known = sorted({t for info in store.streams() for t in info.types})
+                if event_type not in known:
+                    hint = did_you_mean(event_type, known) or f"types in the store: {', '.join(known)}"
+                    click.echo(f"no events of type {event_type!r} ({hint})", err=True)
         _print(rows, output_format, EVENT_COLUMNS)
 
 

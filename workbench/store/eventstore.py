@@ -127,6 +127,10 @@ def _to_events(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
     ]
 
 
+#: Savepoint names by nesting depth, made once: one is taken per simulated command.
+_SAVEPOINTS = tuple(f"wb_{depth}" for depth in range(8))
+
+
 class _Transaction:
     """One ``with store.transaction():`` block (see :meth:`EventStore.transaction`).
 
@@ -146,7 +150,10 @@ class _Transaction:
             store._begin()
             store._depth = 1
         else:
-            savepoint = self._savepoint = f"wb_{store._depth}"
+            depth = store._depth
+            savepoint = self._savepoint = (
+                _SAVEPOINTS[depth] if depth < len(_SAVEPOINTS) else f"wb_{depth}"
+            )
             store._conn.execute(f"SAVEPOINT {savepoint}")
             store._depth += 1
 
@@ -311,7 +318,7 @@ class EventStore:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             applied = applied_migrations(conn)  # "file is not a database" surfaces here
             if not applied:
-                raise StoreError(f"{name} is an SQLite file but not an event store")
+                raise StoreError("an SQLite database, but not an event store")
             pending(applied)  # refuses a file from a newer version
             (synchronous,) = conn.execute("PRAGMA synchronous").fetchone()
         except BaseException:
