@@ -275,6 +275,11 @@ class AggregateRepository:
         """The stream's current state, folding only what the cache or a snapshot lacks."""
         version = self.store.stream_version(stream_id)
         cached = self._cache.get(stream_id)
+        if cached is not None and cached[0] == version:
+            # Up to date and already kept: the common case, without the steps below.
+            loaded = object.__new__(LoadedStream)
+            loaded.__dict__.update(stream_id=stream_id, state=cached[1], version=version)
+            return loaded
         if cached is not None and cached[0] <= version:
             start_version, state = cached
         else:

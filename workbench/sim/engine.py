@@ -249,7 +249,20 @@ class Engine:
         except ValueConversionError as error:
             raise InputError(str(error)) from None
         command_id = self.ids.new()
-        return CommandMessage(name, typed, command_id, correlation_id=command_id, chain=(name,))
+        # ``CommandMessage(name, typed, command_id, correlation_id=command_id,
+        # chain=(name,))``, the same object built faster (see ``domain_event``).
+        message = object.__new__(CommandMessage)
+        message.__dict__.update(
+            name=name,
+            fields=typed,
+            command_id=command_id,
+            correlation_id=command_id,
+            causation_id=None,
+            issued_by=None,
+            depth=1,
+            chain=(name,),
+        )
+        return message
 
     # -- running -------------------------------------------------------------------
 
@@ -266,8 +279,9 @@ class Engine:
     def submit(self, message: CommandMessage) -> Run:
         """Run an already built command (and its chain); due delayed commands run first."""
         run = Run()
-        with self._unit(run):
-            self._run_due(self.clock.now, run)
+        with _Unit(self, run):
+            if self.schedule:
+                self._run_due(self.clock.now, run)
             run.result = self._process(message, run)
         return run
 
