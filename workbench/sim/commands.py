@@ -174,6 +174,23 @@ class CommandHandler:
         plans = self._plans.get(command.name)
         if plans is None:
             plans = self._plan(command)
+        if len(plans) == 1 and plans[0].emit.for_each is None and plans[0].emit.when is None:
+            # One plain emit (the common case): the loop below, unrolled.
+            plan = plans[0]
+            data = self._event_data(plan, fields, env, now)
+            state = self.evolver.evolve(aggregate, state, plan.emit.event, data, now)
+            broken = self.evolver.violated_invariant(aggregate, state, now)
+            if broken is not None:
+                return InvariantViolation(
+                    command=message,
+                    stream_id=stream_id,
+                    message=f"invariant '{broken}' of {aggregate.name} is false after command '{message.name}'",
+                    invariant=broken,
+                    state=state,
+                )
+            return self._append(
+                message, aggregate, stream_id, loaded.version, [(plan, data)], state
+            )
         built: list[tuple[_EmitPlan, dict[str, Any]]] = []
         clean = True  # env holds exactly the constants, the command and ``state``
         for plan in plans:

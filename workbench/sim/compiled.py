@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import dis
 import operator
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +47,23 @@ def _no_arguments(env: Mapping[str, Any]) -> tuple[()]:
     return ()
 
 
+def _reads_budget(function: Any) -> bool:
+    """Whether a compiled expression's function reads its budget argument (its first):
+    one that never does (a comparison of fields, say) is given ``None`` instead of a
+    fresh :class:`Budget`. Any doubt (nested code, an unexpected shape) counts as yes."""
+    code = getattr(function, "__code__", None)
+    if code is None or not code.co_varnames or code.co_cellvars or code.co_freevars:
+        return True
+    budget = code.co_varnames[0]
+    if any(isinstance(const, types.CodeType) for const in code.co_consts):
+        return True
+    for instruction in dis.get_instructions(code):
+        argval = instruction.argval
+        if argval == budget or (isinstance(argval, tuple) and budget in argval):
+            return True
+    return False
+
+
 class ModelNotRunnable(ValueError):
     """An expression in the model does not compile; validate the model first."""
 
@@ -64,6 +83,7 @@ class Expr:
     _arguments: Callable[[Mapping[str, Any]], Any] = field(init=False, repr=False, compare=False)
     _spread: bool = field(init=False, repr=False, compare=False)
     _function: Any = field(init=False, repr=False, compare=False)
+    _budgeted: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         program = self.compiled.program
@@ -73,6 +93,7 @@ class Expr:
         object.__setattr__(self, "_arguments", arguments)
         object.__setattr__(self, "_spread", len(params) != 1)
         object.__setattr__(self, "_function", program.function if program else None)
+        object.__setattr__(self, "_budgeted", program is None or _reads_budget(program.function))
 
     @property
     def source(self) -> str:
@@ -82,9 +103,10 @@ class Expr:
         function = self._function
         if function is not None:
             try:
+                budget = Budget(now) if self._budgeted else None
                 if self._spread:
-                    return function(Budget(now), *self._arguments(env))
-                return function(Budget(now), self._arguments(env))
+                    return function(budget, *self._arguments(env))
+                return function(budget, self._arguments(env))
             except Exception:  # evaluated again below, for the exact error
                 pass
         try:

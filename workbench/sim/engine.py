@@ -553,9 +553,11 @@ class Engine:
             self.clock.tick()
             run.results.append(result)
             first = first or result
-            if result.events:
-                self._remember_fresh(result.events)
-            for event in result.events:
+            events = result.events
+            if not events:
+                continue
+            self._remember_fresh(events)
+            for event in events:
                 issued, problems = self.policies.react(event, current)
                 if problems:
                     self._problems(run, problems)

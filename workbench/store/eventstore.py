@@ -154,7 +154,7 @@ class _Transaction:
             savepoint = self._savepoint = (
                 _SAVEPOINTS[depth] if depth < len(_SAVEPOINTS) else f"wb_{depth}"
             )
-            store._conn.execute(f"SAVEPOINT {savepoint}")
+            store._run(f"SAVEPOINT {savepoint}")
             store._depth += 1
 
     def __exit__(
@@ -188,7 +188,7 @@ class _Transaction:
                 conn.execute(f"ROLLBACK TO {savepoint}")
                 conn.execute(f"RELEASE {savepoint}")
             return
-        conn.execute(f"RELEASE {savepoint}")
+        store._run(f"RELEASE {savepoint}")
 
 
 def _dump_default(value: Any) -> Any:
@@ -213,6 +213,9 @@ class EventStore:
     ) -> None:
         """Wrap an open, migrated connection; use :meth:`open` instead."""
         self._conn = conn
+        # One cursor for the statements that return nothing and run once per simulated
+        # command (savepoints, single appends): ``conn.execute`` makes a cursor each time.
+        self._run = conn.cursor().execute
         self.path = path
         self.synchronous = synchronous
         self._clock = clock
@@ -459,7 +462,7 @@ class EventStore:
                         )
                     )
                 if len(rows) == 1:
-                    conn.execute(_INSERT_EVENT, rows[0])  # cheaper than executemany for one
+                    self._run(_INSERT_EVENT, rows[0])  # cheaper than executemany for one
                 else:
                     conn.executemany(_INSERT_EVENT, rows)
                 self._head = position
