@@ -315,7 +315,11 @@ class AggregateRepository:
     ) -> None:
         """Keep the state a command produced, and snapshot it when a multiple of
         ``snapshot_every`` events was crossed."""
-        self._keep(stream_id, new_version, state)
+        cache = self._cache
+        if stream_id in cache:  # ``_keep``, short: nothing to drop for a kept stream
+            cache[stream_id] = (new_version, state)
+        else:
+            self._keep(stream_id, new_version, state)
         every = aggregate.snapshot_every
         if every and old_version // every != new_version // every:
             plain = self.compiled.values.plain_fields(state, aggregate.state_types)

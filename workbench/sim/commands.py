@@ -149,14 +149,15 @@ class CommandHandler:
     ) -> CommandResult:
         now = self.clock.now
         loaded = self.repository.load(aggregate, stream_id)
-        if command.stream == "new" and loaded.exists:
+        exists = loaded.version > 0  # ``loaded.exists``
+        if command.stream == "new" and exists:
             return Rejected(
                 command=message,
                 stream_id=stream_id,
                 error=STREAM_EXISTS_ERROR,
                 message=f"{stream_id} already exists",
             )
-        if command.stream == "existing" and not loaded.exists:
+        if command.stream == "existing" and not exists:
             return Rejected(
                 command=message,
                 stream_id=stream_id,

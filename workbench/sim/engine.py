@@ -243,7 +243,7 @@ class Engine:
         uuid_hook: UuidHook | None = None,
     ) -> CommandMessage:
         """A new outside command: fields converted by type, a fresh id starting a new chain."""
-        convert = self._converter(name)
+        convert = self._inputs.get(name) or self._converter(name)
         try:
             typed = convert(fields or {}, uuid_hook)
         except ValueConversionError as error:

@@ -63,10 +63,10 @@ class PolicyRunner:
         policies = self._by_event.get(event.type)
         if policies is None:
             policies = self._by_event[event.type] = tuple(self.compiled.policies_on(event.type))
+        if not policies:
+            return [], []
         issued: list[IssuedCommand] = []
         problems: list[ReactionProblem] = []
-        if not policies:
-            return issued, problems
         for policy in policies:
             try:
                 issued.extend(self._policy(policy, event, cause))

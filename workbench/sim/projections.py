@@ -209,11 +209,12 @@ class ProjectionRunner:
                 and fresh[-1].position == store.head_position()
             ):
                 last = fresh[-1].position
+                exact = self._exact
                 for event in fresh:
                     if event.type not in handlers:
                         continue
                     try:
-                        if not self._round_trips(event.type):
+                        if not (exact.get(event.type) or self._round_trips(event.type)):
                             event = self._read_back(event.position)
                         self._apply(event.type, event.data, event.time, rows, typed=True)
                     except ModelingProblem as problem:
