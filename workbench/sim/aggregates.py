@@ -211,7 +211,7 @@ class Evolver:
         for field_name, expr, fast, t, where, problem in plan:
             if problem is not None:
                 raise ModelingProblem(problem)
-            value = expr(env, now)
+            value = expr.call(env, now)
             try:
                 new_state[field_name] = fast(value)
             except Miss:
@@ -227,7 +227,7 @@ class Evolver:
             return None
         env = {**self.compiled.constants, "state": state}
         for name, expr in aggregate.invariants:
-            if not expr(env, now):
+            if not expr.call(env, now):
                 return name
         return None
 

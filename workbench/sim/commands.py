@@ -169,7 +169,7 @@ class CommandHandler:
         state = loaded.state
         env = {**constants, "command": fields, "state": state}
         for require, error, text in command.rules:
-            if not require(env, now):
+            if not require.call(env, now):
                 return Rejected(command=message, stream_id=stream_id, error=error, message=text)
 
         plans = self._plans.get(command.name)
@@ -236,7 +236,7 @@ class CommandHandler:
         data: dict[str, Any] = {}
         for name, expr, fast, t, where, may_be_unset in plan.fields:
             if expr is not None:
-                value = expr(env, now)
+                value = expr.call(env, now)
             elif name in given:
                 value = given[name]
             elif may_be_unset:
@@ -289,25 +289,25 @@ class CommandHandler:
             self.repository.remember(
                 aggregate, stream_id, expected_version, version, state, recorded_at
             )
-            return _accepted(
-                message,
-                stream_id,
-                (
-                    domain_event(
-                        event_type,
-                        data,
-                        stream_id,
-                        version,
-                        position,
-                        event_id,
-                        command_id,
-                        correlation_id,
-                        recorded_at,
-                        self.clock.now,
-                    ),
-                ),
-                state,
+            # ``_accepted`` and ``domain_event``, inlined.
+            event = object.__new__(DomainEvent)
+            event.__dict__.update(
+                type=event_type,
+                data=data,
+                stream_id=stream_id,
+                version=version,
+                position=position,
+                event_id=event_id,
+                causation_id=command_id,
+                correlation_id=correlation_id,
+                recorded_at=recorded_at,
+                time=self.clock.now,
             )
+            result = object.__new__(Accepted)
+            result.__dict__.update(
+                command=message, stream_id=stream_id, appended=(event,), state=state
+            )
+            return result
         new_events = [
             NewEvent(
                 type=plan.emit.event,

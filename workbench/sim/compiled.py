@@ -84,6 +84,11 @@ class Expr:
     _spread: bool = field(init=False, repr=False, compare=False)
     _function: Any = field(init=False, repr=False, compare=False)
     _budgeted: bool = field(init=False, repr=False, compare=False)
+    #: The same as calling the expression, as a plain function made for it: the hot
+    #: paths call this and save the instance call and the branches of ``__call__``.
+    call: Callable[[Mapping[str, Any], dt.datetime | None], Any] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         program = self.compiled.program
@@ -94,6 +99,58 @@ class Expr:
         object.__setattr__(self, "_spread", len(params) != 1)
         object.__setattr__(self, "_function", program.function if program else None)
         object.__setattr__(self, "_budgeted", program is None or _reads_budget(program.function))
+        object.__setattr__(self, "call", self._make_call())
+
+    def _make_call(self) -> Callable[[Mapping[str, Any], dt.datetime | None], Any]:
+        """:meth:`__call__` specialised to this expression (see ``call``)."""
+        function = self._function
+        if function is None:
+            return self._evaluate
+        arguments, evaluate = self._arguments, self._evaluate
+        if self._spread and self._budgeted:
+
+            def call(env: Mapping[str, Any], now: dt.datetime | None) -> Any:
+                try:
+                    return function(Budget(now), *arguments(env))
+                except Exception:  # evaluated again, for the exact error
+                    pass
+                return evaluate(env, now)
+
+        elif self._spread:
+
+            def call(env: Mapping[str, Any], now: dt.datetime | None) -> Any:
+                try:
+                    return function(None, *arguments(env))
+                except Exception:
+                    pass
+                return evaluate(env, now)
+
+        elif self._budgeted:
+
+            def call(env: Mapping[str, Any], now: dt.datetime | None) -> Any:
+                try:
+                    return function(Budget(now), arguments(env))
+                except Exception:
+                    pass
+                return evaluate(env, now)
+
+        else:
+
+            def call(env: Mapping[str, Any], now: dt.datetime | None) -> Any:
+                try:
+                    return function(None, arguments(env))
+                except Exception:
+                    pass
+                return evaluate(env, now)
+
+        return call
+
+    def _evaluate(self, env: Mapping[str, Any], now: dt.datetime | None) -> Any:
+        """The slow path of :meth:`__call__`, whose errors name the expression."""
+        try:
+            return self.compiled.evaluate(env, now=now)
+        except EvaluationError as error:
+            raise ModelingProblem(f"{self.what}: `{self.source}` failed: {error.message}") from None
 
     @property
     def source(self) -> str:

@@ -79,7 +79,7 @@ class PolicyRunner:
     ) -> list[IssuedCommand]:
         now = event.time
         env = {**self.compiled.constants, "event": event.data}
-        if policy.when is not None and not policy.when(env, now):
+        if policy.when is not None and not policy.when.call(env, now):
             return []
         due = now + policy.delay if policy.delay is not None else None
         out = []

@@ -363,14 +363,14 @@ class ProjectionRunner:
             return
         row = existing if existing is not None else {**self.projection.defaults, **key}
         env = {**constants, "event": data, "row": row}
-        if not plan.early and handler.when is not None and not handler.when(env, now):
+        if not plan.early and handler.when is not None and not handler.when.call(env, now):
             return
         if action == "delete":
             rows.put(stored_key, key, None)
             return
         new_row = dict(row)
         for name, expr, fast, t, where in plan.assignments:
-            value = expr(env, now)
+            value = expr.call(env, now)
             if t is None:
                 raise KeyError(name)
             try:

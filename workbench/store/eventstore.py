@@ -129,6 +129,9 @@ def _to_events(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
 
 #: Savepoint names by nesting depth, made once: one is taken per simulated command.
 _SAVEPOINTS = tuple(f"wb_{depth}" for depth in range(8))
+#: Their ``SAVEPOINT`` and ``RELEASE`` statements, by name.
+_TAKE = {name: f"SAVEPOINT {name}" for name in _SAVEPOINTS}
+_RELEASE = {name: f"RELEASE {name}" for name in _SAVEPOINTS}
 
 
 class _Transaction:
@@ -154,7 +157,7 @@ class _Transaction:
             savepoint = self._savepoint = (
                 _SAVEPOINTS[depth] if depth < len(_SAVEPOINTS) else f"wb_{depth}"
             )
-            store._run(f"SAVEPOINT {savepoint}")
+            store._run(_TAKE.get(savepoint) or f"SAVEPOINT {savepoint}")
             store._depth += 1
 
     def __exit__(
@@ -188,7 +191,7 @@ class _Transaction:
                 conn.execute(f"ROLLBACK TO {savepoint}")
                 conn.execute(f"RELEASE {savepoint}")
             return
-        store._run(f"RELEASE {savepoint}")
+        store._run(_RELEASE.get(savepoint) or f"RELEASE {savepoint}")
 
 
 def _dump_default(value: Any) -> Any:
