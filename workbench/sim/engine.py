@@ -556,7 +556,10 @@ class Engine:
             events = result.events
             if not events:
                 continue
-            self._remember_fresh(events)
+            fresh = self._fresh  # ``_remember_fresh``, inlined
+            if len(fresh) >= MAX_FRESH_EVENTS:
+                fresh.clear()
+            fresh.extend(events)
             for event in events:
                 issued, problems = self.policies.react(event, current)
                 if problems:
