@@ -357,7 +357,9 @@ def events_command(
             if not rows:
                 known = sorted({t for info in store.streams() for t in info.types})
                 if event_type not in known:
-                    hint = did_you_mean(event_type, known) or f"types in the store: {', '.join(known)}"
+                    hint = (
+                        did_you_mean(event_type, known) or f"types in the store: {', '.join(known)}"
+                    )
                     click.echo(f"no events of type {event_type!r} ({hint})", err=True)
         _print(rows, output_format, EVENT_COLUMNS)
 
