@@ -63,7 +63,7 @@ for _path in (str(_ROOT), str(_HERE)):
     if _path not in sys.path:  # run as a script from a checkout
         sys.path.insert(0, _path)
 
-from bench_store import _fresh  # noqa: E402
+from bench_store import _fresh, bench_raw  # noqa: E402
 from eventsourcing.application import AggregateNotFoundError, Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 from eventsourcing.sqlite import SQLiteConnectionPool  # noqa: E402
@@ -72,7 +72,7 @@ from workbench.model.loader import load_model  # noqa: E402
 from workbench.model.schema import Model  # noqa: E402
 from workbench.sim.engine import STORE_CACHE_KIB, STORE_WAL_PAGES, Engine  # noqa: E402
 from workbench.sim.simulation import DEFAULT_BATCH  # noqa: E402
-from workbench.store import EventStore, NewEvent, encode  # noqa: E402
+from workbench.store import EventStore, NewEvent  # noqa: E402
 from workbench.store.inspect import format_rows  # noqa: E402
 
 ACCOUNTS = 100
@@ -262,43 +262,7 @@ def appended_rows(path: Path) -> Appended:
 
 def run_raw(path: Path, sync: str, commands: Appended, batch: int) -> float:
     """Plain sqlite3 inserts into the store's schema, ``batch`` commands per commit."""
-    _fresh(path)
-    EventStore.open(path, synchronous="OFF").close()  # the same schema and indexes
-    conn = sqlite3.connect(path, isolation_level=None)
-    _pragmas(conn, sync)
-    insert = (
-        "INSERT INTO events (stream_id, version, type, schema_version, data, event_id, "
-        "causation_id, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
-    versions: dict[str, int] = {}
-    start = time.perf_counter()
-    for i, (stream, events) in enumerate(commands):
-        if i % batch == 0:
-            conn.execute("BEGIN IMMEDIATE")
-        v = versions.get(stream, 0)
-        conn.executemany(
-            insert,
-            [
-                (
-                    stream,
-                    v + n,
-                    e.type,
-                    e.schema_version,
-                    encode(e.data),
-                    e.event_id,
-                    e.causation_id,
-                    e.correlation_id,
-                    e.recorded_at,
-                )
-                for n, e in enumerate(events, 1)
-            ],
-        )
-        versions[stream] = v + len(events)
-        if i % batch == batch - 1 or i == len(commands) - 1:
-            conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
-    conn.close()
-    return elapsed
+    return bench_raw(path, sync, commands, batch, configure=lambda conn: _pragmas(conn, sync))
 
 
 def run_store(path: Path, sync: str, commands: Appended, batch: int) -> float:

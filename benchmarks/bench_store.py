@@ -96,12 +96,24 @@ def _fresh(path: Path) -> None:
             os.remove(f"{path}{suffix}")
 
 
-def bench_raw(path: Path, sync: str, commands: list[Command], batch: int) -> float:
-    """Plain sqlite3, same table and indexes as the store, same transaction shape."""
+def bench_raw(
+    path: Path,
+    sync: str,
+    commands: list[Command],
+    batch: int,
+    configure: Callable[[sqlite3.Connection], None] | None = None,
+) -> float:
+    """Plain sqlite3, same table and indexes as the store, same transaction shape.
+
+    ``configure`` sets further pragmas so the baseline matches the side it is compared
+    with (the engine benchmark uses the simulator's page cache and WAL size).
+    """
     _fresh(path)
     EventStore.open(path, synchronous="OFF").close()  # same schema and indexes
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute(f"PRAGMA synchronous = {sync}")
+    if configure is not None:
+        configure(conn)
     insert = (
         "INSERT INTO events (stream_id, version, type, schema_version, data, event_id, "
         "causation_id, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
