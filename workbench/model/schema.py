@@ -604,30 +604,19 @@ class Model(Element):
     slices: tuple[Slice, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
 
-    @field_validator(
-        "contexts",
-        "types",
-        "constants",
-        "roles",
-        "screens",
-        "externals",
-        "aggregates",
-        "commands",
-        "events",
-        "projections",
-        "policies",
-        "translations",
-        mode="before",
-    )
+    @model_validator(mode="before")
     @classmethod
-    def _empty_section(cls, value: Any) -> Any:
-        """An empty section (``events:`` with nothing under it) is an empty mapping."""
-        return {} if value is None else value
-
-    @field_validator("slices", "scenarios", mode="before")
-    @classmethod
-    def _empty_list(cls, value: Any) -> Any:
-        return () if value is None else value
+    def _empty_sections(cls, value: Any) -> Any:
+        """An empty section (``events:`` with nothing under it) is an empty one, not an error."""
+        if not isinstance(value, dict):
+            return value
+        empty: dict[str, object] = {
+            name: () if name in {"slices", "scenarios"} else {} for name in SECTION_ORDER[4:]
+        }
+        return {
+            key: empty[key] if item is None and key in empty else item
+            for key, item in value.items()
+        }
 
     # -- lookups used by every consumer -------------------------------------
 
