@@ -25,8 +25,9 @@ is large. Rows:
     invariant, appends, snapshots every 100 events, runs one policy (its condition;
     for large deposits it issues a ``FlagAccount`` command) and one projection
     (``Balances``, a row per account, its checkpoint in the same transaction). One
-    transaction per command, or one per 2,000 commands (``workbench simulate``'s
-    default batch; read models catch up at the end of each batch).
+    transaction per command, or one per 2,000 commands as ``workbench simulate`` runs
+    a workload (its default batch, no savepoint per command since an error ends the
+    run; read models catch up at the end of each batch).
 (e) loading a 10,000-event aggregate: replaying every event, or from its latest
     snapshot, right on it or 99 events behind; beside, replaying a 100-event stream,
     which is what a snapshot load should cost.
@@ -222,7 +223,7 @@ def run_engine(model: Model, path: Path, sync: str, commands: list[Command], bat
                 engine.execute(name, fields)
         else:
             for b in range(0, len(commands), batch):
-                with engine.batch():
+                with engine.batch(isolate_calls=False):  # as ``workbench simulate``
                     for name, fields in commands[b : b + batch]:
                         engine.execute(name, fields)
         return time.perf_counter() - start

@@ -48,7 +48,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str | Path], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str | Path], cwd: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [str(c) for c in cmd],
         cwd=cwd,
@@ -151,7 +153,9 @@ _PURELIB = "import sysconfig; print(sysconfig.get_path('purelib'))"
 
 @pytest.fixture(scope="module")
 def wheel_install(wheel: Path, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Install:
-    return Install("wheel", _venv_with(wheel, tmp_path_factory.mktemp("wheel-venv"), False), project)
+    return Install(
+        "wheel", _venv_with(wheel, tmp_path_factory.mktemp("wheel-venv"), False), project
+    )
 
 
 @pytest.fixture(scope="module")

@@ -36,3 +36,29 @@ def test_same_seed_gives_byte_identical_stores(tmp_path: Path) -> None:
 
 def test_another_seed_gives_other_ids(tmp_path: Path) -> None:
     assert dump_of_run(tmp_path / "a.db", seed=7) != dump_of_run(tmp_path / "b.db", seed=8)
+
+
+def test_message_ids_are_uuid7_in_the_order_of_the_log(tmp_path: Path) -> None:
+    """Event and command ids carry the simulated millisecond, so they sort as the log."""
+    import datetime as dt
+    import sqlite3
+    import uuid
+
+    from workbench.sim.ids import unix_ms
+
+    dump_of_run(tmp_path / "a.db", seed=7)
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        rows = conn.execute(
+            "SELECT event_id, causation_id, recorded_at FROM events ORDER BY position"
+        ).fetchall()
+    assert len(rows) > 40
+    epoch = dt.datetime(1970, 1, 1)
+    for event_id, causation_id, recorded_at in rows:
+        parsed = uuid.UUID(event_id)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+        instant = dt.datetime.fromisoformat(recorded_at)
+        assert unix_ms(parsed) == (instant - epoch) // dt.timedelta(milliseconds=1)
+        assert causation_id is None or uuid.UUID(causation_id).version == 7
+    # one command's ids share a millisecond; across commands they only grow
+    stamps = [unix_ms(uuid.UUID(event_id)) for event_id, _, _ in rows]
+    assert stamps == sorted(stamps) and len(set(stamps)) > 30

@@ -171,7 +171,7 @@ class Engine:
         self.model = model
         self.store = store
         self.clock = clock or SimClock()
-        self.ids = IdGenerator(seed)
+        self.ids = IdGenerator(seed, self.clock)
         self.max_depth = max_depth
         self.project_inline = project_inline
         self.compiled = compiled or compile_model(model)
@@ -179,9 +179,9 @@ class Engine:
         self.decoder = EventDecoder(self.upcaster)
         self.repository = AggregateRepository(store, self.compiled, self.decoder)
         self.handler = CommandHandler(
-            store, self.compiled, self.repository, self.clock, self.ids.new
+            store, self.compiled, self.repository, self.clock, self.ids.message_id
         )
-        self.policies = PolicyRunner(self.compiled, self.ids.new)
+        self.policies = PolicyRunner(self.compiled, self.ids.message_id)
         self.schedule = Schedule()
         self.projections = {
             name: ProjectionRunner(store, self.compiled, projection, self.decoder, self.clock.text)
@@ -248,7 +248,7 @@ class Engine:
             typed = convert(fields or {}, uuid_hook)
         except ValueConversionError as error:
             raise InputError(str(error)) from None
-        command_id = self.ids.new()
+        command_id = self.ids.message_id()
         # ``CommandMessage(name, typed, command_id, correlation_id=command_id,
         # chain=(name,))``, the same object built faster (see ``domain_event``).
         message = object.__new__(CommandMessage)
@@ -315,7 +315,7 @@ class Engine:
             stream_id = stream_id_for(event.aggregate, data[id_field])
         else:
             stream_id = event.external or name
-        event_id = self.ids.new()
+        event_id = self.ids.message_id()
         new = NewEvent(
             type=name,
             data=self.compiled.values.plain_fields(data, event.types),
