@@ -98,7 +98,8 @@ class IdGenerator:
             return self.new()
         now = clock.now
         if now is not self._instant:  # the clock moves once per command; ids come faster
-            naive = now.replace(tzinfo=None) - now.utcoffset() if now.tzinfo else now
+            offset = now.utcoffset()
+            naive = now if offset is None else now.replace(tzinfo=None) - offset
             millisecond = max(0, (naive - _EPOCH) // _MILLISECOND) & _MS_MASK
             h = f"{millisecond:012x}"
             self._prefix = f"{h[:8]}-{h[8:]}-7"
