@@ -197,3 +197,46 @@ def test_a_concurrent_writer_between_load_and_append_is_a_conflict(tmp_path: Pat
     assert [e.type for e in engine.store.read_stream(f"Group-{GROUP}")][-1] == "Nudged"
     other.close()
     engine.close()
+
+
+def test_decide_tells_what_execute_would_do_and_writes_nothing(open_engine: OpenEngine) -> None:
+    """``Engine.decide`` runs the rules, emits and invariants on the current state, and
+    leaves the store, the ids and the clock as they were."""
+    engine = open_engine(HOTEL, seed=4)
+    twin = open_engine(HOTEL, seed=4)  # the same run without asking anything
+    steps: list[tuple[str, dict[str, object]]] = [
+        ("CheckOut", {"group_id": GROUP, "guest": "Ann"}),
+        ("RegisterGroup", {"group_id": GROUP, "guests": []}),
+        ("RegisterGroup", {"group_id": GROUP, "guests": ["Ann", "Bob"]}),
+        ("RegisterGroup", {"group_id": GROUP, "guests": ["Ann"]}),
+        ("CheckOut", {"group_id": GROUP, "guest": "Zed"}),
+        ("CheckOut", {"group_id": GROUP, "guest": "Ann"}),
+        ("ForceCheckOut", {"group_id": GROUP}),
+        ("CheckOut", {"group_id": GROUP, "guest": "Bob"}),
+        ("CheckOut", {"group_id": GROUP, "guest": "Bob"}),
+    ]
+    for name, fields in steps:
+        before = engine.store.dump()
+        now = engine.clock.now
+        decided = engine.decide(name, fields)
+        assert engine.store.dump() == before and engine.clock.now == now
+        run = engine.execute(name, fields)
+        twin.execute(name, fields)
+        assert run.result is not None
+        assert decided.outcome == run.result.outcome, name
+        assert getattr(decided, "error", None) == getattr(run.result, "error", None)
+        if isinstance(decided, Accepted):
+            assert decided.appended == () and decided.state == run.result.state  # type: ignore[attr-defined]
+    assert engine.store.dump() == twin.store.dump()  # asking used no id
+
+
+def test_decide_refuses_input_that_does_not_fit(open_engine: OpenEngine) -> None:
+    import pytest
+
+    from workbench.sim.engine import InputError
+
+    engine = open_engine(HOTEL)
+    with pytest.raises(InputError, match="group_id"):
+        engine.decide("RegisterGroup", {"group_id": "not an id", "guests": ["Ann"]})
+    with pytest.raises(InputError, match="unknown command"):
+        engine.decide("Fly", {})

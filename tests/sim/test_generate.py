@@ -288,3 +288,77 @@ def test_observing_runs_sends_existing_stream_commands_to_streams_that_exist() -
         assert generator.streams["account_id"]
     finally:
         engine.close()
+
+
+def _accepts(engine: Engine) -> Any:
+    def accepts(name: str, fields: dict[str, Any]) -> bool:
+        return engine.decide(name, fields).outcome == "accepted"
+
+    return accepts
+
+
+@pytest.mark.parametrize("path", EXAMPLE_MODELS, ids=lambda p: p.name)
+def test_checked_commands_are_accepted_and_still_cover_the_model(path: Any) -> None:
+    """What ``simulate --commands`` runs: drafts the model turns down are redrawn, so
+    nearly every submitted command is accepted, and the mix still reaches most of the
+    commands a person issues (not only the ones that are always accepted)."""
+    model = _model(path)
+    engine = Engine.open(model, seed=1)
+    try:
+        generator = CommandGenerator(model, random.Random(1), now=lambda: engine.clock.now)
+        accepts = _accepts(engine)
+        outcomes: list[str] = []
+        names: set[str] = set()
+        for _ in range(800):
+            name, fields = generator.next_accepted_command(accepts)
+            names.add(name)
+            run = engine.execute(name, fields)
+            assert run.result is not None
+            outcomes.append(run.result.outcome)
+            generator.observe_run(run)
+        assert outcomes.count("accepted") >= 0.97 * len(outcomes), outcomes.count("rejected")
+        issued = person_issued(model)
+        assert len(names) >= 0.75 * len(issued), set(issued) - names
+    finally:
+        engine.close()
+
+
+def test_a_command_no_draft_of_which_is_accepted_comes_back_as_drawn() -> None:
+    engine = Engine.open(LIBRARY, seed=1)
+    try:
+        generator = CommandGenerator(LIBRARY, random.Random(2), commands=["ReturnBook"])
+        asked: list[str] = []
+
+        def never(name: str, fields: dict[str, Any]) -> bool:
+            asked.append(name)
+            return False
+
+        name, fields = generator.next_accepted_command(never, tries=3, commands=2)
+        assert name == "ReturnBook" and len(asked) == 6
+        assert fields["book_id"] in generator.used["book_id"]  # the returned one is kept
+        run = engine.execute(name, fields)
+        assert isinstance(run.result, Rejected)
+    finally:
+        engine.close()
+
+
+def test_unchecked_commands_skip_the_check_and_drafts_are_not_remembered() -> None:
+    generator = CommandGenerator(BANK, random.Random(4))
+    calls = 0
+
+    def count(name: str, fields: dict[str, Any]) -> bool:
+        nonlocal calls
+        calls += 1
+        return False
+
+    for _ in range(20):
+        generator.next_accepted_command(count, unchecked=1.0)
+    assert calls == 0
+    fresh = CommandGenerator(BANK, random.Random(5))  # remembers nothing yet
+    _, fields = fresh.next_accepted_command(lambda n, f: False, tries=5, commands=1)
+    remembered = [value for ids in fresh.used.values() for value in ids]
+    assert remembered, "the returned command's values are remembered"
+    returned = {str(v) for v in fields.values()} | {
+        str(item) for v in fields.values() if isinstance(v, list | dict) for item in v
+    }
+    assert all(str(value) in returned for value in remembered), (remembered, fields)

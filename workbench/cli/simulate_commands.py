@@ -37,7 +37,7 @@ from workbench.model.loader import load_model
 from workbench.model.schema import Model
 from workbench.sim.clock import DEFAULT_START
 from workbench.sim.compiled import ModelNotRunnable
-from workbench.sim.engine import Engine
+from workbench.sim.engine import Engine, InputError
 from workbench.sim.generate import CommandGenerator
 from workbench.sim.messages import Run
 from workbench.sim.placeholders import Placeholders
@@ -96,6 +96,14 @@ def _fail(message: str) -> None:
     type=click.IntRange(min=0),
     help=f"Run N generated valid commands instead (default {DEFAULT_COMMANDS} without --workload).",
 )
+@click.option(
+    "--unchecked",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Share of generated commands submitted as drawn, without checking first that "
+    "the model accepts them (keeps some of the errors people make).",
+)
 @click.option("--seed", type=int, help="Seed for ids and generated values [workload's seed or 0].")
 @click.option(
     "--db",
@@ -128,6 +136,7 @@ def simulate_command(
     model_path: Path,
     workload_path: Path | None,
     command_count: int | None,
+    unchecked: float,
     seed: int | None,
     db_path: Path | None,
     force: bool,
@@ -144,6 +153,8 @@ def simulate_command(
     """
     if workload_path is not None and command_count is not None:
         _fail("give either --workload FILE or --commands N, not both")
+    if workload_path is not None and unchecked:
+        _fail("--unchecked is for generated commands; a workload file runs as written")
     if force and resume:
         _fail("give either --force (replace the file) or --continue (add to it), not both")
     model = _load_model(model_path)
@@ -175,7 +186,7 @@ def simulate_command(
         _fail(f"{db}: cannot open the store: {error}")
     try:
         summary, total, items, placeholders, observe = _plan(
-            engine, model, workload, command_count, seed
+            engine, model, workload, command_count, seed, unchecked
         )
         summary.batch, summary.synchronous = batch, synchronous.upper()
         with _progress(total) as progress:
@@ -239,6 +250,7 @@ def _plan(
     workload: Workload | None,
     command_count: int | None,
     seed: int,
+    unchecked: float = 0.0,
 ) -> tuple[Summary, int, Iterator[WorkloadItem], Placeholders | None, Callable[[Run], None] | None]:
     """The summary to fill, the number of commands, the items, their placeholders, and
     who watches each run's outcome (the generator, to aim at streams that exist)."""
@@ -250,12 +262,26 @@ def _plan(
     count = DEFAULT_COMMANDS if command_count is None else command_count
     summary = Summary(model.name, f"{count:,} generated commands", seed, DEFAULT_BATCH, "NORMAL")
     generator = _generator(engine, model, seed)
-    items = generated_items(generator.next_command, count)
+
+    def accepts(name: str, fields: dict[str, Any]) -> bool:
+        try:
+            return engine.decide(name, fields).outcome == "accepted"
+        except InputError:
+            return False
+
+    def next_command() -> tuple[str, dict[str, Any]]:
+        return generator.next_accepted_command(accepts, unchecked=unchecked)
+
+    items = generated_items(next_command, count)
     return summary, count, items, None, generator.observe_run
 
 
 def _generator(engine: Engine, model: Model, seed: int) -> CommandGenerator:
-    """Generated commands a person would issue, from a random stream seeded by ``seed``."""
+    """Generated commands a person would issue, from a random stream seeded by ``seed``.
+
+    Each is one the model accepts at that moment (the engine decides a draft before it
+    is submitted), unless ``--unchecked`` lets a share through as drawn.
+    """
     rng = random.Random(f"simulate/{seed}")
     return CommandGenerator(model, rng, now=lambda: engine.clock.now)
 

@@ -107,11 +107,25 @@ class CommandHandler:
         self._plans: dict[str, tuple[_EmitPlan, ...]] = {}
 
     def handle(self, message: CommandMessage) -> CommandResult:
+        """Decide ``message`` against its stream and, if accepted, append its events."""
+        return self._outcome(message, append=True)
+
+    def decide(self, message: CommandMessage) -> CommandResult:
+        """What :meth:`handle` would do now, without writing anything.
+
+        The rules, emits and invariants run on the stream's current state; nothing is
+        appended and no id is used. An acceptance comes back as ``Accepted`` with
+        nothing in ``appended`` and the state the events would lead to. A generator
+        uses it to offer only commands the model accepts at that moment.
+        """
+        return self._outcome(message, append=False)
+
+    def _outcome(self, message: CommandMessage, *, append: bool) -> CommandResult:
         command = self.compiled.commands[message.name]
         aggregate = self.compiled.aggregates[command.aggregate]
         stream_id = stream_id_for(aggregate.name, message.fields.get(aggregate.id_field))
         try:
-            return self._handle(message, command, aggregate, stream_id)
+            return self._handle(message, command, aggregate, stream_id, append=append)
         except ModelingProblem as problem:
             return ModelingError(command=message, stream_id=stream_id, message=problem.message)
 
@@ -146,6 +160,8 @@ class CommandHandler:
         command: CompiledCommand,
         aggregate: CompiledAggregate,
         stream_id: str,
+        *,
+        append: bool = True,
     ) -> CommandResult:
         now = self.clock.now
         loaded = self.repository.load(aggregate, stream_id)
@@ -189,6 +205,8 @@ class CommandHandler:
                     invariant=broken,
                     state=state,
                 )
+            if not append:
+                return _accepted(message, stream_id, (), state)
             return self._append(
                 message, aggregate, stream_id, loaded.version, [(plan, data)], state
             )
@@ -227,6 +245,8 @@ class CommandHandler:
                 invariant=broken,
                 state=state,
             )
+        if not append:
+            return _accepted(message, stream_id, (), state)
         return self._append(message, aggregate, stream_id, loaded.version, built, state)
 
     def _event_data(

@@ -243,12 +243,20 @@ class Engine:
         uuid_hook: UuidHook | None = None,
     ) -> CommandMessage:
         """A new outside command: fields converted by type, a fresh id starting a new chain."""
+        return self._outside_command(name, fields, uuid_hook, self.ids.message_id())
+
+    def _outside_command(
+        self,
+        name: str,
+        fields: Mapping[str, Any] | None,
+        uuid_hook: UuidHook | None,
+        command_id: str,
+    ) -> CommandMessage:
         convert = self._inputs.get(name) or self._converter(name)
         try:
             typed = convert(fields or {}, uuid_hook)
         except ValueConversionError as error:
             raise InputError(str(error)) from None
-        command_id = self.ids.message_id()
         # ``CommandMessage(name, typed, command_id, correlation_id=command_id,
         # chain=(name,))``, the same object built faster (see ``domain_event``).
         message = object.__new__(CommandMessage)
@@ -263,6 +271,24 @@ class Engine:
             chain=(name,),
         )
         return message
+
+    def decide(
+        self,
+        name: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        uuid_hook: UuidHook | None = None,
+    ) -> CommandResult:
+        """What :meth:`execute` would make of this command now, without running it.
+
+        The command's rules, emits and invariants run on its stream's current state
+        (inside a batch, what the batch appended so far counts); nothing is written,
+        no id is used and the clock stays put, so a run that asks stays byte-identical
+        to one that does not. Acceptance is ``Accepted`` with nothing appended. Not
+        considered: delayed commands that fall due first, and policies the events
+        would set off. ``InputError`` if the fields do not fit the command.
+        """
+        return self.handler.decide(self._outside_command(name, fields, uuid_hook, ""))
 
     # -- running -------------------------------------------------------------------
 

@@ -77,6 +77,10 @@ PLAIN_HOUR_OFFSETS: tuple[int, ...] = (0, 1, 2, 24, 48)
 PERSON_EDGES = 0.05
 #: ``DrawChoices.index`` draws below this and wraps around the list's size.
 INDEX_RANGE = 64
+#: :meth:`CommandGenerator.next_accepted_command`: drafts of one command's values, and
+#: commands drawn, before it gives up and returns a draft the model rejects.
+ACCEPT_TRIES = 8
+ACCEPT_COMMANDS = 6
 #: Large numbers: far beyond any sensible limit, yet inside a 64-bit integer.
 LARGE: tuple[int, ...] = (1_000_000, 2**31 - 1, 10**12)
 
@@ -177,6 +181,27 @@ def singular(name: str) -> str:
     if name.endswith("s") and not name.endswith("ss") and len(name) > 1:
         return name[:-1]
     return name
+
+
+class ValuePool(list[Any]):
+    """Values in order of first use, with a set beside the list: a long run asks
+    whether it has seen a value once per field of every command and event, and a
+    list alone answers that in time that grows with the run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[Any] = set()
+
+    def add(self, value: Any) -> None:
+        """Append ``value`` unless it is in the pool already."""
+        try:
+            if value in self.seen:
+                return
+            self.seen.add(value)
+        except TypeError:  # an unhashable value: the list alone knows
+            if value in self:
+                return
+        self.append(value)
 
 
 class IdKinds:
@@ -296,12 +321,12 @@ class CommandGenerator:
             w for w in self.words if w.strip() and w not in WORDS[3:]
         )
         #: Values used so far: id kind or field name -> values, in order of first use.
-        self.used: dict[str, list[Any]] = {}
+        self.used: dict[str, ValuePool] = {}
         #: Ids of streams known to exist (from :meth:`observe`): id kind -> ids.
-        self.streams: dict[str, list[Any]] = {}
+        self.streams: dict[str, ValuePool] = {}
         #: Ids this generator gave commands that create a stream (``stream: new`` or
         #: ``any``): the best guess at the streams that exist while nothing is observed.
-        self.created: dict[str, list[Any]] = {}
+        self.created: dict[str, ValuePool] = {}
         self._observed = False
         self.event_types = {
             name: {f: parse_type(spec.type) for f, spec in event.fields.items()}
@@ -327,6 +352,47 @@ class CommandGenerator:
         """
         pick = choices or self.choices
         name = self._ready(pick.pick(self.command_names))
+        fields = self._fields(name, pick)
+        self._keep(name, fields)
+        return name, fields
+
+    def next_accepted_command(
+        self,
+        accepts: Callable[[str, dict[str, Any]], bool],
+        *,
+        unchecked: float = 0.0,
+        tries: int = ACCEPT_TRIES,
+        commands: int = ACCEPT_COMMANDS,
+    ) -> tuple[str, dict[str, Any]]:
+        """:meth:`next_command`, redrawn until ``accepts`` says the model takes it.
+
+        Random values meet a model's rules as a person's input seldom does: a return
+        for a book that is not lent, a payment larger than the fine. A workload of
+        those measures the rejection path. So each command is drawn, its values
+        redrawn up to ``tries`` times, and if none is accepted another command is
+        drawn, up to ``commands`` of them; failing all that, the last draw is returned
+        and will be rejected (the summary shows it). ``accepts`` is the engine's own
+        decision on the current state (:meth:`~workbench.sim.engine.Engine.decide`).
+        A share ``unchecked`` of the commands is returned as first drawn, so a run can
+        keep some of the errors people do make. Only the returned values are
+        remembered: ids of drafts that were turned down are not reused.
+        """
+        pick = self.choices
+        if unchecked > 0 and pick.chance(unchecked):
+            return self.next_command()
+        name, fields = "", {}
+        for _ in range(commands):
+            name = self._ready(pick.pick(self.command_names))
+            for _ in range(tries):
+                fields = self._fields(name, pick)
+                if accepts(name, fields):
+                    self._keep(name, fields)
+                    return name, fields
+        self._keep(name, fields)
+        return name, fields
+
+    def _fields(self, name: str, pick: Choices) -> dict[str, Any]:
+        """Values for every field of command ``name``; nothing is remembered yet."""
         command = self.model.commands[name]
         id_field = self.model.aggregates[command.aggregate].id
         fields: dict[str, Any] = {}
@@ -335,12 +401,15 @@ class CommandGenerator:
                 fields[field] = self._stream_id(command.stream, field, t, pick)
             else:
                 fields[field] = self.value(t, field, pick)
+        return fields
+
+    def _keep(self, name: str, fields: dict[str, Any]) -> None:
+        """Remember a command's values for reuse, and the stream it may create."""
+        command = self.model.commands[name]
+        id_field = self.model.aggregates[command.aggregate].id
         self.remember(fields, self.command_types[name])
         if command.stream != "existing" and fields.get(id_field) is not None:
-            created = self.created.setdefault(self.kinds.kind(id_field), [])
-            if fields[id_field] not in created:
-                created.append(fields[id_field])
-        return name, fields
+            self.created.setdefault(self.kinds.kind(id_field), ValuePool()).add(fields[id_field])
 
     def event_fields(self, event: str, choices: Choices | None = None) -> dict[str, Any]:
         """Field values for an event from outside (an external system's), remembered.
@@ -421,7 +490,9 @@ class CommandGenerator:
             # Another aggregate's id (``to_account_id``) names a stream that exists, once
             # the caller reports appended events.
             existing = self._observed and self.kinds.is_aggregate_id(field)
-            return self._id(t, field, pick, self.fresh_ids, existing=existing)
+            # A person names an account that exists; an id nobody knows is an edge.
+            fresh = min(self.fresh_ids, self.edges) if existing else self.fresh_ids
+            return self._id(t, field, pick, fresh, existing=existing)
         if name == "str":
             return self._text(field, pick)
         if name == "bool":
@@ -456,13 +527,14 @@ class CommandGenerator:
 
     def _fresh_text(self, kind: str, pick: Choices) -> str:
         """A text id nobody used yet: a constant text if one is left, else ``sku-3``."""
-        used = set(self.used.get(kind, ()))
+        pool = self.used.get(kind)
+        used = pool.seen if pool is not None else set()
         unused = [text for text in self.constant_texts if text and text not in used]
         from_constants = pick.chance(0.7)
         position = pick.index(len(unused) or 1)
         if unused and from_constants:
             return unused[position]
-        number = len(used) + 1
+        number = len(pool or ()) + 1
         while f"{kind}-{number}" in used:
             number += 1
         return f"{kind}-{number}"
@@ -539,9 +611,7 @@ class CommandGenerator:
         self.remember(data, self.event_types.get(event, {}))
         id_field = self.event_id_fields.get(event)
         if id_field is not None and data.get(id_field) is not None:
-            streams = self.streams.setdefault(self.kinds.kind(id_field), [])
-            if data[id_field] not in streams:
-                streams.append(data[id_field])
+            self.streams.setdefault(self.kinds.kind(id_field), ValuePool()).add(data[id_field])
 
     def observe_run(self, run: Run) -> None:
         """Note every event one engine call appended (:meth:`observe` for each).
@@ -573,9 +643,7 @@ class CommandGenerator:
                 if t.name == "uuid" or self.kinds.is_aggregate_id(field)
                 else field
             )
-            used = self.used.setdefault(pool, [])
-            if value not in used:
-                used.append(value)
+            self.used.setdefault(pool, ValuePool()).add(value)
 
 
 _CENT = Decimal("0.01")
