@@ -101,10 +101,14 @@ def test_rows_and_checkpoints_written_through_the_same_store_are_read_again(
     engine.close()
 
 
-def test_a_rolled_back_batch_leaves_nothing_remembered(model: Model) -> None:
+@pytest.mark.parametrize("isolate_calls", [True, False], ids=["savepoints", "no-savepoints"])
+def test_a_rolled_back_batch_leaves_nothing_remembered(model: Model, isolate_calls: bool) -> None:
+    """Also when calls run without a savepoint each (``simulate``): the batch's rollback
+    takes back every call in it and the engine forgets the states they left."""
     engine = Engine.open(model)
     add(engine, 1)
-    with pytest.raises(RuntimeError), engine.batch():
+    with pytest.raises(RuntimeError), engine.batch(isolate_calls=isolate_calls):
+        add(engine, 5)
         add(engine, 10)
         engine.project()  # rows and checkpoint written, then the batch fails
         raise RuntimeError("boom")
