@@ -165,23 +165,18 @@ steps:
               - Deposit: {{account_id: "a{{i}}", amount: 100}}
 """
 
-#: Runs ``workbench simulate`` and reports its time and peak RSS. The peak is the
-#: process's own high-water mark (``VmHWM``): ``ru_maxrss`` of a child keeps the RSS its
-#: parent had when it forked, which here is the benchmark's, not the run's.
-_PROBE = """
-import re, resource, sys, time
+#: Runs ``workbench simulate`` and reports its time and peak RSS (see ``peak_memory``).
+_PROBE = f"""
+import sys, time
+sys.path.insert(0, {str(_HERE)!r})
+from peak_memory import peak_mb
 from workbench.cli import cli
 start = time.perf_counter()
 try:
     cli.main(args=sys.argv[1:], prog_name="workbench", standalone_mode=False)
 finally:
     elapsed = time.perf_counter() - start
-    try:
-        with open("/proc/self/status") as status:
-            peak = int(re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1)) / 1024
-    except (OSError, AttributeError):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"PROBE {elapsed} {peak}", file=sys.stderr)
+    print(f"PROBE {{elapsed}} {{peak_mb()}}", file=sys.stderr)
 """
 
 Command = tuple[str, dict[str, Any]]

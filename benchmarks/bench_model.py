@@ -23,14 +23,16 @@ from synthetic import element_count, synthetic_model, synthetic_model_yaml
 
 ELEMENTS = 1000
 
-_MEMORY_PROBE = """
-import resource, sys, time
+_MEMORY_PROBE = f"""
+import sys, time
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+from peak_memory import peak_mb
 from workbench.model.loader import load_model
 start = time.perf_counter()
 loaded = load_model(sys.argv[1])
 elapsed = time.perf_counter() - start
 assert loaded.model is not None, [d.render() for d in loaded.diagnostics.errors][:5]
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(loaded.diagnostics.errors))
+print(elapsed, peak_mb(), len(loaded.diagnostics.errors))
 """
 
 
