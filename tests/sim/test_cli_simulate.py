@@ -52,6 +52,8 @@ def test_text_summary_of_a_workload(small: Path, tmp_path: Path) -> None:
     assert "commands 11 9 submitted (2 issued by policies)" in text
     assert "accepted 8" in text
     assert "rejected 3 AlreadyExists 1, BookAlreadyLent 1, NotFound 1" in text
+    # which commands they were, most rejected first
+    assert "LendBook 2 BookAlreadyLent 1, NotFound 1\nRegisterBook 1 AlreadyExists 1" in text
     assert "events 9" in text and "BookRegistered 3" in text
     assert "streams 4 in the store" in text
     assert "AvailableBooks 3 rows" in text and "LoansPerMember 1 row" in text
@@ -70,6 +72,10 @@ def test_json_summary_has_the_same_numbers_and_the_timings(small: Path, tmp_path
         "AlreadyExists": 1,
         "BookAlreadyLent": 1,
         "NotFound": 1,
+    }
+    assert summary["commands"]["rejected_by_command"] == {
+        "LendBook": {"BookAlreadyLent": 1, "NotFound": 1},
+        "RegisterBook": {"AlreadyExists": 1},
     }
     assert summary["events"]["total"] == 9
     assert summary["store"]["read_models"] == {"AvailableBooks": 3, "LoansPerMember": 1}

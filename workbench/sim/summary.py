@@ -23,6 +23,8 @@ from workbench.sim.messages import ModelingError, ReactionProblem, Rejected, Run
 
 #: How many distinct messages of each kind of problem a summary keeps (all are counted).
 KEEP_MESSAGES = 5
+#: How many rejected commands the text summary lists one by one (JSON has them all).
+SHOW_REJECTING = 8
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Summary:
     issued_by_policies: int = 0
     accepted: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    #: Rejections per command and error: "NotFound 56" alone does not say where to look.
+    rejected_by_command: dict[str, Counter[str]] = field(default_factory=dict)
     ignored: int = 0
     conflicts: int = 0
     modeling_errors: int = 0
@@ -79,6 +83,10 @@ class Summary:
                     self.events[event.type] += 1
             elif isinstance(result, Rejected):
                 self.rejected[result.error] += 1
+                by_command = self.rejected_by_command.get(result.command.name)
+                if by_command is None:
+                    by_command = self.rejected_by_command[result.command.name] = Counter()
+                by_command[result.error] += 1
             elif outcome == "ignored":
                 self.ignored += 1
             elif isinstance(result, ModelingError):
@@ -109,6 +117,12 @@ class Summary:
     def event_count(self) -> int:
         return sum(self.events.values())
 
+    def _rejecting_commands(self) -> list[tuple[str, Counter[str]]]:
+        """The commands that were rejected, most rejected first (then by name)."""
+        return sorted(
+            self.rejected_by_command.items(), key=lambda item: (-sum(item[1].values()), item[0])
+        )
+
     def rates(self) -> dict[str, float]:
         """Elapsed seconds, events and handled commands per second."""
         seconds = self.elapsed
@@ -134,6 +148,10 @@ class Summary:
                 "accepted": self.accepted,
                 "rejected": dict(sorted(self.rejected.items(), key=_by_count)),
                 "rejected_total": sum(self.rejected.values()),
+                "rejected_by_command": {
+                    name: dict(sorted(errors.items(), key=_by_count))
+                    for name, errors in self._rejecting_commands()
+                },
                 "ignored": self.ignored,
                 "conflicts": self.conflicts,
                 "modeling_errors": self.modeling_errors,
@@ -173,8 +191,16 @@ class Summary:
             ("commands", f"{self.handled:,}", f"{self.submitted:,} submitted{policies}"),
             ("  accepted", f"{self.accepted:,}", ""),
             ("  rejected", f"{sum(self.rejected.values()):,}", _tally(self.rejected)),
-            ("  ignored", f"{self.ignored:,}", ""),
         ]
+        rejecting = self._rejecting_commands()
+        shown = rejecting[:SHOW_REJECTING]
+        rows += [
+            (f"    {name}", f"{sum(errors.values()):,}", _tally(errors)) for name, errors in shown
+        ]
+        if len(rejecting) > len(shown):
+            rest = sum(sum(errors.values()) for _, errors in rejecting[len(shown) :])
+            rows.append(("    others", f"{rest:,}", f"{len(rejecting) - len(shown)} more commands"))
+        rows.append(("  ignored", f"{self.ignored:,}", ""))
         if self.conflicts:
             rows.append(("  conflicts", f"{self.conflicts:,}", ""))
         rows.append(("  modeling errors", f"{self.modeling_errors:,}", ""))
