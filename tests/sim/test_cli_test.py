@@ -75,13 +75,25 @@ def test_an_invalid_model_exits_2_and_shows_its_diagnostics(tmp_path: Path) -> N
     result = invoke(path, MINIMAL)
     assert result.exit_code == 2
     assert "WB100" in result.output and "did you mean 'invariants'" in result.output
-    assert result.output.splitlines()[-1] == "2 passed, 0 failed"
+    assert result.output.splitlines()[-1] == "2 passed, 0 failed, 1 file could not run"
 
 
 def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("workbench: [1\n")
     assert invoke(path).exit_code == 2
+
+
+def test_several_k_patterns_select_scenarios_matching_any(hotel: Path) -> None:
+    result = invoke(hotel, "-k", "NOTHING", "-k", "wrong guest", "-k", "zzz")
+    names = [line[6:] for line in result.output.splitlines() if line[:4] in ("PASS", "FAIL")]
+    assert sorted(names) == [
+        "expects nothing but gets an event",
+        "nothing happens when there is nobody to nudge",
+        "wrong guest checked out",
+    ]
+    none = invoke(hotel, "-k", "zzz", "-k", "yyy")
+    assert none.exit_code == 2 and "no scenario matches -k 'zzz' or 'yyy'" in none.output
 
 
 def test_json_report(hotel: Path) -> None:
@@ -146,3 +158,34 @@ def test_k_prints_headers_only_for_files_with_matches(hotel: Path) -> None:
     assert result.exit_code == 0, result.output
     assert str(hotel) not in result.output
     assert "PASS  increments add up" in result.output
+
+
+def test_junit_xml_stays_well_formed_whatever_a_scenario_is_called(tmp_path: Path) -> None:
+    """XML 1.0 cannot hold a control character even escaped: it is written as \\x01."""
+    path = tmp_path / "odd.yaml"
+    text = MINIMAL.read_text(encoding="utf-8")
+    assert "name: increments add up" in text
+    path.write_text(
+        text.replace("name: increments add up", 'name: "odd <name> & ]]> \\u0001 ctrl"'),
+        encoding="utf-8",
+    )
+    target = tmp_path / "junit.xml"
+    result = invoke(path, "--junit-xml", target)
+    assert result.exit_code == 0, result.output
+    names = [case.get("name") for case in ET.parse(target).getroot().iter("testcase")]
+    assert "odd <name> & ]]> \\x01 ctrl" in names
+    assert "PASS  odd <name> & ]]> \\x01 ctrl" in result.output  # the terminal gets it too
+
+
+def test_junit_xml_of_a_model_that_cannot_load_gives_its_diagnostics_as_text(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(MINIMAL.read_text().replace("    invariants:", "    invariant:"))
+    target = tmp_path / "junit.xml"
+    assert invoke(path, "--junit-xml", target).exit_code == 2
+    error = ET.parse(target).getroot().find("testsuite/testcase/error")
+    assert error is not None
+    message = error.get("message") or ""
+    assert re.match(rf"{re.escape(str(path))}:\d+:\d+: error WB100: ", message), message
+    assert "Diagnostic(" not in (error.text or "")

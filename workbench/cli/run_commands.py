@@ -2,8 +2,9 @@
 
 Reads like a test runner: a line per scenario, ``PASS`` or ``FAIL`` (coloured on a
 terminal), the differences of each failing scenario under it with its ``file:line``,
-and a closing ``N passed, M failed``. Exit codes: 0 all passed, 1 a scenario failed,
-2 a file is not a readable, valid model (its diagnostics are printed).
+and a closing ``N passed, M failed`` (and how many files could not run). Exit codes: 0
+all passed, 1 a scenario failed, 2 a file is not a readable, valid model (its
+diagnostics are printed) or ``-k`` selected nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import click
 
 from workbench.cli.output import echo_diagnostic, echo_json
 from workbench.model.atomic import write_atomic
-from workbench.sim.report import FileReport, failure_lines, json_report, junit_xml, run_file
+from workbench.sim.report import (
+    FileReport,
+    failure_lines,
+    json_report,
+    junit_xml,
+    printable,
+    run_file,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,9 +32,10 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 @click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-k",
-    "pattern",
+    "patterns",
     metavar="PATTERN",
-    help="Run only scenarios whose name contains PATTERN (any case).",
+    multiple=True,
+    help="Run only scenarios whose name contains PATTERN (any case); repeat for any of several.",
 )
 @click.option(
     "--format",
@@ -44,7 +53,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated ids.")
 def test_command(
     models: tuple[Path, ...],
-    pattern: str | None,
+    patterns: tuple[str, ...],
     output_format: str,
     junit_path: Path | None,
     seed: int,
@@ -52,8 +61,9 @@ def test_command(
     """Run the scenarios of MODELS, each on a fresh in-memory event store.
 
     Exit 0 when every scenario passes, 1 when one fails, 2 when a file cannot be
-    read or has validation errors.
+    read or has validation errors, or -k matches no scenario.
     """
+    pattern = tuple(p for p in patterns if p)
     reports = [run_file(path, pattern=pattern, seed=seed) for path in models]
     if output_format == "json":
         echo_json(json_report(reports))
@@ -62,9 +72,7 @@ def test_command(
             if pattern and report.runnable and not report.results:
                 continue  # -k selected nothing here: no header for an empty file
             _echo_text(report)
-        passed = sum(r.passed for r in reports)
-        failed = sum(r.failed for r in reports)
-        click.echo(f"{passed} passed, {failed} failed")
+        click.echo(closing_count(reports))
     if junit_path is not None:
         try:
             write_atomic(junit_path, junit_xml(reports), backup=False)
@@ -74,9 +82,21 @@ def test_command(
     if any(not r.runnable for r in reports):
         sys.exit(EXIT_BAD_INPUT)
     if pattern and not any(r.results for r in reports):
-        click.echo(f"no scenario matches -k {pattern!r}", err=True)
+        shown = " or ".join(repr(p) for p in pattern)
+        click.echo(f"no scenario matches -k {shown}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(EXIT_FAILED if any(r.failed for r in reports) else EXIT_OK)
+
+
+def closing_count(reports: list[FileReport]) -> str:
+    """``"12 passed, 1 failed"``, and the files whose scenarios could not run at all."""
+    passed = sum(r.passed for r in reports)
+    failed = sum(r.failed for r in reports)
+    text = f"{passed} passed, {failed} failed"
+    unrunnable = sum(1 for r in reports if not r.runnable)
+    if unrunnable:
+        text += f", {unrunnable} {'file' if unrunnable == 1 else 'files'} could not run"
+    return text
 
 
 def _echo_text(report: FileReport) -> None:
@@ -91,9 +111,9 @@ def _echo_text(report: FileReport) -> None:
     click.echo(click.style(f"{report.file} ({report.model})", bold=True))
     for result in report.results:
         if result.passed:
-            click.echo(f"{click.style('PASS', fg='green', bold=True)}  {result.name}")
+            click.echo(f"{click.style('PASS', fg='green', bold=True)}  {printable(result.name)}")
             continue
-        click.echo(f"{click.style('FAIL', fg='red', bold=True)}  {result.name}")
+        click.echo(f"{click.style('FAIL', fg='red', bold=True)}  {printable(result.name)}")
         click.echo(click.style(f"      {result.location}", dim=True))
         for line in failure_lines(result.failures):
             click.echo("      " + line)

@@ -14,6 +14,7 @@ servers expect; a model that could not be run is a suite with one ``error``.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,13 +51,31 @@ class FileReport:
         return sum(1 for r in self.results if not r.passed)
 
 
-def run_file(path: str | Path, *, pattern: str | None = None, seed: int = 0) -> FileReport:
-    """Load a model and run its scenarios (those whose name contains ``pattern``)."""
+#: What XML 1.0 cannot hold at all, even escaped: most control characters, lone
+#: surrogates and two non-characters. A scenario name may contain any of them.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with the characters XML and terminals cannot show written as ``\\xNN``.
+
+    >>> printable("odd \\x01 name\\tok")
+    'odd \\\\x01 name\\tok'
+    """
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def run_file(
+    path: str | Path, *, pattern: str | tuple[str, ...] | None = None, seed: int = 0
+) -> FileReport:
+    """Load a model and run its scenarios (those whose name contains a ``pattern``)."""
     loaded = load_model(path)
     return run_loaded(loaded, pattern=pattern, seed=seed)
 
 
-def run_loaded(loaded: LoadedModel, *, pattern: str | None = None, seed: int = 0) -> FileReport:
+def run_loaded(
+    loaded: LoadedModel, *, pattern: str | tuple[str, ...] | None = None, seed: int = 0
+) -> FileReport:
     report = FileReport(loaded.filename, loaded.model.name if loaded.model else None)
     if loaded.model is None or not loaded.ok:
         report.diagnostics = list(loaded.diagnostics.errors) or list(loaded.diagnostics)
@@ -134,7 +153,7 @@ def junit_xml(reports: list[FileReport]) -> str:
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name=report.file,
+            name=printable(report.file),
             tests=str(len(report.results) or (0 if report.runnable else 1)),
             failures=str(report.failed),
             errors="0" if report.runnable else "1",
@@ -142,9 +161,12 @@ def junit_xml(reports: list[FileReport]) -> str:
         )
         if not report.runnable:
             case = ET.SubElement(
-                suite, "testcase", classname=report.model or report.file, name="load model"
+                suite,
+                "testcase",
+                classname=printable(report.model or report.file),
+                name="load model",
             )
-            message = report.problem or "; ".join(str(d) for d in report.diagnostics)
+            message = printable(report.problem or "\n".join(d.render() for d in report.diagnostics))
             error = ET.SubElement(case, "error", message=message.splitlines()[0] if message else "")
             error.text = message
             errors += 1
@@ -154,15 +176,17 @@ def junit_xml(reports: list[FileReport]) -> str:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=report.model or report.file,
-                name=result.name,
+                classname=printable(report.model or report.file),
+                name=printable(result.name),
                 time=f"{result.duration:.6f}",
                 file=file or result.location,
                 line=line if line.isdigit() else "0",
             )
             if not result.passed:
-                failure = ET.SubElement(case, "failure", message=result.failures[0].line())
-                failure.text = failure_text(result)
+                failure = ET.SubElement(
+                    case, "failure", message=printable(result.failures[0].line())
+                )
+                failure.text = printable(failure_text(result))
         total += len(report.results)
         failures += report.failed
         elapsed += suite_time

@@ -75,13 +75,15 @@ class ScenarioRunner:
         self.locate = locate or (lambda index: f"scenario {index + 1}")
         self.compiled = compiled or compile_model(model)
 
-    def run_all(self, pattern: str | None = None) -> list[ScenarioResult]:
-        """Every scenario whose name contains ``pattern`` (case-insensitive), in file order."""
-        wanted = pattern.lower() if pattern else None
+    def run_all(self, pattern: str | tuple[str, ...] | None = None) -> list[ScenarioResult]:
+        """Every scenario whose name contains ``pattern`` (case-insensitive), in file order;
+        several patterns select the scenarios that contain any of them."""
+        patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern or ())
+        wanted = [p.lower() for p in patterns if p]
         return [
             self.run(scenario, index)
             for index, scenario in enumerate(self.model.scenarios)
-            if wanted is None or wanted in scenario.name.lower()
+            if not wanted or any(w in scenario.name.lower() for w in wanted)
         ]
 
     def run(self, scenario: Scenario, index: int = 0) -> ScenarioResult:
