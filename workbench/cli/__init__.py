@@ -22,7 +22,8 @@ from workbench.cli.model_commands import (
 )
 from workbench.cli.render_commands import docs_command, render_command
 from workbench.cli.run_commands import test_command
-from workbench.cli.simulate_commands import simulate_command, store_group
+from workbench.cli.simulate_commands import simulate_command
+from workbench.cli.store_commands import store_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
