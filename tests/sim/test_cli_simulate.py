@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -239,6 +241,11 @@ events:
     result = simulate(model, "--workload", workload, "--db", tmp_path / "x.db")
     assert result.exit_code == 1
     assert "first modeling errors:" in result.output
+    # which command, on which stream, from which step of the workload
+    assert re.search(
+        rf"- Add on Counter-[0-9a-f-]+ \({re.escape(str(workload))}:2(:\d+)?\): invariant",
+        result.output,
+    ), result.output
 
 
 def test_batch_and_synchronous_options_are_recorded(small: Path, tmp_path: Path) -> None:
@@ -372,3 +379,159 @@ def test_unchecked_commands_keep_some_of_the_errors_people_make(tmp_path: Path) 
         assert result.exit_code in (0, 1), result.output
         rejected.append(json.loads(result.output)["commands"]["rejected_total"])
     assert rejected[1] > 5 * max(rejected[0], 10), rejected
+
+
+@pytest.mark.parametrize("seed", ["99999999999999999999999", str(2**63)])
+def test_a_seed_sqlite_cannot_store_is_refused_before_a_file_is_made(
+    tmp_path: Path, seed: str
+) -> None:
+    db = tmp_path / "z.db"
+    result = simulate(LIBRARY, "--commands", "5", "--seed", seed, "--db", db)
+    assert result.exit_code == 2 and "--seed" in result.output
+    assert not db.exists()
+
+
+def test_a_workload_seed_sqlite_cannot_store_is_refused_with_its_location(tmp_path: Path) -> None:
+    workload = tmp_path / "w.yaml"
+    workload.write_text("seed: 99999999999999999999999\nsteps: []\n", encoding="utf-8")
+    result = simulate(LIBRARY, "--workload", workload, "--db", tmp_path / "z.db")
+    assert result.exit_code == 2
+    assert f"{workload}:1:7" in result.output and "64 bits" in result.output
+    assert not (tmp_path / "z.db").exists()
+
+
+def test_db_may_not_be_the_model_or_the_workload_even_with_force(
+    small: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "lib.yaml"
+    model.write_text(LIBRARY.read_text(encoding="utf-8"), encoding="utf-8")
+    text = model.read_bytes(), small.read_bytes()
+    for args, role in (
+        (("--commands", "5", "--db", model), "model"),
+        (("--workload", small, "--db", small), "workload"),
+    ):
+        result = simulate(model, *args, "--force")
+        assert result.exit_code == 2
+        assert f"is the {role} file" in result.output
+    assert (model.read_bytes(), small.read_bytes()) == text
+
+
+def test_force_replaces_the_old_store_only_when_the_run_completes(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped half-way (Ctrl-C), a --force run leaves the old file as it was."""
+    import workbench.cli.simulate_commands as simulate_module
+
+    db = tmp_path / "run.db"
+    assert simulate(LIBRARY, "--workload", small, "--db", db).exit_code == 0
+    before = db.read_bytes()
+
+    real = simulate_module.generated_items
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        for number, item in enumerate(real(*args, **kwargs)):  # type: ignore[arg-type]
+            if number == 50:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(simulate_module, "generated_items", interrupted)
+    result = simulate(LIBRARY, "--commands", "100", "--db", db, "--force", "--batch", "10")
+    assert result.exit_code == 130
+    assert f"the new store was discarded and {db} left as it was" in result.output
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.db", "small.workload.yaml"]
+
+    monkeypatch.setattr(simulate_module, "generated_items", real)
+    replaced = simulate(LIBRARY, "--commands", "20", "--db", db, "--force")
+    assert replaced.exit_code in (0, 1), replaced.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.db", "small.workload.yaml"]
+    with EventStore.open(db, read_only=True) as store:
+        (run,) = store.runs()
+        assert run.kind == "simulation" and run.summary is not None
+        assert run.summary["source"] == "20 generated commands"
+
+
+def test_after_an_interrupt_the_summary_counts_what_the_file_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.cli.simulate_commands as simulate_module
+
+    real = simulate_module.generated_items
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        for number, item in enumerate(real(*args, **kwargs)):  # type: ignore[arg-type]
+            if number == 75:  # in the middle of the fourth batch
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(simulate_module, "generated_items", interrupted)
+    db = tmp_path / "i.db"
+    result = simulate(LIBRARY, "--commands", "100", "--db", db, "--batch", "10", "--every", "1s")
+    assert result.exit_code == 130
+    with sqlite3.connect(db) as conn:
+        (events,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        (summary_text,) = conn.execute("SELECT summary FROM runs").fetchone()
+    summary = json.loads(summary_text)
+    assert events == summary["events"]["total"] == summary["store"]["events"] > 0
+    assert summary["commands"]["submitted"] == 70  # seven whole batches of ten
+
+
+def test_continue_aims_generated_commands_at_the_streams_already_in_the_file(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "c.db"
+    assert simulate(LIBRARY, "--commands", "200", "--db", db).exit_code in (0, 1)
+    with sqlite3.connect(db) as conn:
+        (first_head,) = conn.execute("SELECT MAX(position) FROM events").fetchone()
+        old_streams = {s for (s,) in conn.execute("SELECT DISTINCT stream_id FROM events")}
+    assert simulate(LIBRARY, "--commands", "200", "--db", db, "--continue").exit_code in (0, 1)
+    with sqlite3.connect(db) as conn:
+        later = [
+            s
+            for (s,) in conn.execute(
+                "SELECT stream_id FROM events WHERE position > ?", (first_head,)
+            )
+        ]
+    on_old = sum(1 for s in later if s in old_streams)
+    assert on_old > 0.2 * len(later), (on_old, len(later))
+
+
+def test_continue_refuses_a_file_of_another_model(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    assert simulate(LIBRARY, "--commands", "20", "--db", db).exit_code in (0, 1)
+    before = db.read_bytes()
+    result = simulate(
+        REPO_ROOT / "models" / "bank.yaml", "--commands", "5", "--db", db, "--continue"
+    )
+    assert result.exit_code == 2
+    assert "holds runs of model 'Library', not 'Bank'" in result.output
+    assert db.read_bytes() == before
+
+
+def test_generated_commands_are_spread_over_simulated_time(tmp_path: Path) -> None:
+    """With --every 1d, the hotel's day-long delay comes due during a 30-command run."""
+    results = {}
+    for every in ("1s", "1d"):
+        result = simulate(
+            REPO_ROOT / "models" / "hotel.yaml", "--commands", "30", "--every", every,
+            "--db", tmp_path / f"{every}.db", "--format", "json",
+        )  # fmt: skip
+        assert result.exit_code in (0, 1), result.output
+        results[every] = json.loads(result.output)
+    day = results["1d"]["clock"]
+    assert (day["start"], day["end"][:10]) == ("2030-01-01T09:00:00", "2030-01-30")
+    assert results["1s"]["clock"]["end"].startswith("2030-01-01T09:0")
+    assert results["1d"]["pending_delayed_commands"] < results["1s"]["pending_delayed_commands"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--commands", "5", "--every", "soon"), "--every: 'soon' is not a duration"),
+        (("--workload", "w.yaml", "--every", "1d"), "a workload file moves the clock itself"),
+    ],
+)
+def test_bad_every_exits_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = simulate(LIBRARY, "--db", tmp_path / "x.db", *args)
+    assert result.exit_code == 2
+    assert message in result.output

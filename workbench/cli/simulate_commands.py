@@ -18,6 +18,9 @@ or input (a model, workload or store file that cannot be used).
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import os
 import random
 import sqlite3
 import sys
@@ -31,7 +34,7 @@ import click
 from workbench.cli.output import echo_diagnostic, echo_json
 from workbench.model.loader import load_model
 from workbench.model.schema import Model
-from workbench.sim.clock import DEFAULT_START
+from workbench.sim.clock import DEFAULT_START, parse_duration
 from workbench.sim.compiled import ModelNotRunnable
 from workbench.sim.engine import Engine, InputError
 from workbench.sim.generate import CommandGenerator
@@ -46,12 +49,18 @@ from workbench.sim.simulation import (
     id_seed,
     remove_database,
     resume_start,
+    stream_creations,
 )
 from workbench.sim.summary import Summary
 from workbench.sim.workload import Workload, WorkloadError, WorkloadItem, load_workload
 from workbench.store import StoreError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Seeds are stored in the file's ``runs`` table: SQLite integers are 64-bit signed.
+MIN_SEED, MAX_SEED = -(2**63), 2**63 - 1
+#: Simulated time between generated commands unless ``--every`` says otherwise: 1,000
+#: commands then span six weeks, long enough for delays of days to come due.
+DEFAULT_EVERY = "1h"
 #: Commands generated when neither --workload nor --commands is given.
 DEFAULT_COMMANDS = 1000
 #: Runs with at least this many commands show a progress bar on a terminal.
@@ -88,7 +97,19 @@ def _fail(message: str) -> None:
     help="Share of generated commands submitted as drawn, without checking first that "
     "the model accepts them (keeps some of the errors people make).",
 )
-@click.option("--seed", type=int, help="Seed for ids and generated values [workload's seed or 0].")
+@click.option(
+    "--every",
+    metavar="DURATION",
+    default=DEFAULT_EVERY,
+    show_default=True,
+    help="Simulated time between generated commands (30s, 15m, 1h, 2d), so delayed "
+    "policies come due during the run.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(MIN_SEED, MAX_SEED),
+    help="Seed for ids and generated values [workload's seed or 0].",
+)
 @click.option(
     "--db",
     "db_path",
@@ -121,6 +142,7 @@ def simulate_command(
     workload_path: Path | None,
     command_count: int | None,
     unchecked: float,
+    every: str,
     seed: int | None,
     db_path: Path | None,
     force: bool,
@@ -141,6 +163,12 @@ def simulate_command(
         _fail("--unchecked is for generated commands; a workload file runs as written")
     if force and resume:
         _fail("give either --force (replace the file) or --continue (add to it), not both")
+    try:
+        pace = parse_duration(every)
+    except ValueError as error:
+        _fail(f"--every: {error}")
+    if workload_path is not None and every != DEFAULT_EVERY:
+        _fail("--every is for generated commands; a workload file moves the clock itself")
     model = _load_model(model_path)
     workload = _load_workload(workload_path, model) if workload_path is not None else None
     seed = seed if seed is not None else (workload.seed if workload and workload.seed else 0)
@@ -148,18 +176,24 @@ def simulate_command(
     db = db_path or Path(f"{model_path.stem}.sim.db")
     if not db.parent.is_dir():
         _fail(f"{db}: the folder {db.parent} does not exist; create it or choose another --db")
+    for role, path in (("model", model_path), ("workload", workload_path)):
+        if path is not None and _same_file(db, path):
+            _fail(f"--db {db} is the {role} file; choose another --db")
     try:
-        existing = check_database(db, force=force, resume=resume)
+        existing = check_database(db, force=force, resume=resume, model=model.name)
     except DatabaseRefused as refused:
         _fail(str(refused))
-    if force:
-        remove_database(db)
+    # --force builds the new store beside the old one and replaces it only when the
+    # run completes: a run that stops or fails leaves the old file as it was.
+    target = _scratch_path(db) if force and db.exists() else db
+    if target != db:
+        remove_database(target)
     start = resume_start(workload.start if workload and workload.start else DEFAULT_START, existing)
     previous_runs = existing.runs if existing is not None else 0
     try:
         engine = Engine.open(
             model,
-            db,
+            target,
             seed=id_seed(seed, previous_runs),
             start=start,
             synchronous=synchronous.upper(),  # type: ignore[arg-type]
@@ -168,9 +202,10 @@ def simulate_command(
         _fail(f"{model_path}: the model cannot be run: {error}")
     except (OSError, sqlite3.Error, StoreError) as error:
         _fail(f"{db}: cannot open the store: {error}")
+    completed = False
     try:
         summary, total, items, placeholders, observe = _plan(
-            engine, model, workload, command_count, seed, unchecked
+            engine, model, workload, command_count, seed, unchecked, pace
         )
         summary.batch, summary.synchronous = batch, synchronous.upper()
         with _progress(total) as progress:
@@ -183,8 +218,15 @@ def simulate_command(
                 progress=progress,
                 observe=observe,
             ).run(items)
+        completed = summary.stopped is None
     finally:
         engine.close()
+        if target != db:
+            _replace_or_discard(target, db, completed)
+    if target != db and not completed:
+        summary.stopped = (
+            f"{summary.stopped or 'stopped'}; the new store was discarded and {db} left as it was"
+        )
     if output_format == "json":
         echo_json({"database": str(db), **summary.as_json()})
     else:
@@ -198,6 +240,34 @@ def simulate_command(
         sys.exit(EXIT_BAD_INPUT)
     failing = summary.modeling_errors or summary.problems or summary.invalid_input
     sys.exit(EXIT_PROBLEMS if failing else EXIT_OK)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (``--db`` must never be the model or workload)."""
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _scratch_path(db: Path) -> Path:
+    """Where a ``--force`` run builds its store: hidden, beside ``db``, one per process."""
+    return db.with_name(f".{db.name}.{os.getpid()}.new")
+
+
+def _replace_or_discard(scratch: Path, db: Path, completed: bool) -> None:
+    """Put a completed ``--force`` run's store in place of ``db``; else drop it.
+
+    The old file's WAL companions go first: left beside the new file, SQLite would
+    read the old WAL into it. The engine closed the scratch store, so it has none.
+    """
+    if not completed:
+        remove_database(scratch)
+        return
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{db}{suffix}")
+    os.replace(scratch, db)
 
 
 def _load_model(path: Path) -> Model:
@@ -235,6 +305,7 @@ def _plan(
     command_count: int | None,
     seed: int,
     unchecked: float = 0.0,
+    every: dt.timedelta | None = None,
 ) -> tuple[Summary, int, Iterator[WorkloadItem], Placeholders | None, Callable[[Run], None] | None]:
     """The summary to fill, the number of commands, the items, their placeholders, and
     who watches each run's outcome (the generator, to aim at streams that exist)."""
@@ -246,6 +317,8 @@ def _plan(
     count = DEFAULT_COMMANDS if command_count is None else command_count
     summary = Summary(model.name, f"{count:,} generated commands", seed, DEFAULT_BATCH, "NORMAL")
     generator = _generator(engine, model, seed)
+    for event_type, data in stream_creations(engine.store):  # streams of earlier runs
+        generator.observe(event_type, data)
 
     def accepts(name: str, fields: dict[str, Any]) -> bool:
         try:
@@ -256,7 +329,7 @@ def _plan(
     def next_command() -> tuple[str, dict[str, Any]]:
         return generator.next_accepted_command(accepts, unchecked=unchecked)
 
-    items = generated_items(next_command, count)
+    items = generated_items(next_command, count, every)
     return summary, count, items, None, generator.observe_run
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.model.diagnostics import Location
+from workbench.sim.clock import DEFAULT_TICK
 from workbench.sim.engine import Engine, InputError
 from workbench.sim.messages import Run
 from workbench.sim.placeholders import Placeholders
@@ -50,6 +52,7 @@ __all__ = [
     "id_seed",
     "remove_database",
     "resume_start",
+    "stream_creations",
 ]
 
 #: Commands per transaction unless the workload file or the caller says otherwise:
@@ -71,16 +74,22 @@ class ExistingStore:
     runs: int
     #: The latest simulated time the file knows: its last event or the end of its last run.
     last_time: str | None
+    #: The names of the models whose runs the file holds, in order of their first run.
+    models: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
         return self.events == 0 and self.runs == 0
 
 
-def check_database(path: Path, *, force: bool, resume: bool) -> ExistingStore | None:
+def check_database(
+    path: Path, *, force: bool, resume: bool, model: str | None = None
+) -> ExistingStore | None:
     """What is at ``path`` (``None``: nothing to keep), or :class:`DatabaseRefused`.
 
     Never writes: the file is opened read-only, so refusing leaves it untouched.
+    Adding to a file that holds runs of another model (``model`` names this one) is
+    refused: its read models and streams would mix two designs.
     """
     if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return None
@@ -96,6 +105,12 @@ def check_database(path: Path, *, force: bool, resume: bool) -> ExistingStore | 
             f"{path} exists and is not an event store ({error}); "
             "choose another --db or pass --force to replace it"
         ) from None
+    if resume and model is not None and existing.models and model not in existing.models:
+        others = ", ".join(repr(name) for name in existing.models)
+        raise DatabaseRefused(
+            f"{path} holds runs of model {others}, not {model!r}; "
+            "choose another --db, or pass --force to replace it"
+        )
     if resume or existing.empty:
         return existing
     raise DatabaseRefused(
@@ -112,7 +127,13 @@ def _existing(store: EventStore) -> ExistingStore:
     row = conn.execute("SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
     (finished,) = conn.execute("SELECT MAX(finished_at) FROM runs").fetchone()
     times = [str(t) for t in (row[0] if row else None, finished) if t is not None]
-    return ExistingStore(int(events), int(runs), max(times, key=_instant) if times else None)
+    models = tuple(
+        str(name)
+        for (name,) in conn.execute("SELECT model FROM runs GROUP BY model ORDER BY MIN(id)")
+    )
+    return ExistingStore(
+        int(events), int(runs), max(times, key=_instant) if times else None, models
+    )
 
 
 def _instant(text: str) -> tuple[int, str]:
@@ -186,11 +207,13 @@ class Simulation:
         self.placeholders = placeholders
         self.progress = progress
         self.observe = observe
+        #: The summary's counters as of the last commit (see :meth:`Summary.counts`).
+        self._committed: dict[str, object] = summary.counts()
         if placeholders is not None:
             summary.spell = placeholders.show_text
 
-    def _record(self, run: Run) -> None:
-        self.summary.add_run(run)
+    def _record(self, run: Run, where: Location | None = None) -> None:
+        self.summary.add_run(run, str(where) if where is not None else None)
         if self.observe is not None:
             self.observe(run)
 
@@ -203,9 +226,12 @@ class Simulation:
             summary.model, seed=summary.seed, kind="simulation", started_at=engine.clock.text()
         )
         started = time.perf_counter()
+        self._committed = summary.counts()
         try:
             self._drive(iter(items))
         except KeyboardInterrupt:
+            # The batch under way was rolled back: count only what the file holds.
+            summary.restore(self._committed)
             summary.stopped = "interrupted; the last batch was rolled back"
         summary.elapsed = time.perf_counter() - started
         self._collect(store)
@@ -227,7 +253,7 @@ class Simulation:
                         finished = True
                         break
                     if item.advance is not None:
-                        self._record(engine.advance(item.advance))
+                        self._record(engine.advance(item.advance), item.location)
                         continue
                     assert item.command is not None
                     try:
@@ -241,11 +267,12 @@ class Simulation:
                         continue
                     summary.submitted += 1
                     submitted += 1
-                    self._record(engine.submit(message))
+                    self._record(engine.submit(message), item.location)
             # Counted per batch (read models report theirs when they catch up, at
             # its end), then dropped: a long run must not keep every one in memory.
             summary.add_problems(engine.problems)
             engine.problems.clear()
+            self._committed = summary.counts()
             if self.progress is not None and submitted:
                 self.progress(submitted)
 
@@ -269,10 +296,35 @@ class Simulation:
 
 
 def generated_items(
-    next_command: Callable[[], tuple[str, dict[str, object]]], count: int
+    next_command: Callable[[], tuple[str, dict[str, object]]],
+    count: int,
+    every: dt.timedelta | None = None,
 ) -> Iterator[WorkloadItem]:
-    """``count`` generated commands as workload items."""
-    where = Location("generated")
-    for _ in range(count):
+    """``count`` generated commands as workload items, ``every`` apart in simulated time.
+
+    The clock ticks a second per command by itself; ``every`` adds an advance after
+    each command for the rest of the gap, so delayed policies (a reminder a day later,
+    a fine after three weeks) come due during the run as they would in use.
+    """
+    extra = every - DEFAULT_TICK if every is not None and every > DEFAULT_TICK else None
+    for number in range(1, count + 1):
         name, fields = next_command()
+        where = Location("generated command", number)
         yield WorkloadItem(where, command=name, fields=fields)
+        if extra is not None and number < count:
+            yield WorkloadItem(where, advance=extra)
+
+
+def stream_creations(store: EventStore) -> Iterator[tuple[str, dict[str, object]]]:
+    """The first event of every stream in ``store`` (type and data), in log order.
+
+    A run added to a file (``--continue``) shows them to its command generator, so new
+    commands meet the streams earlier runs made, not only the ones it makes itself.
+    """
+    rows = store.connection.execute(
+        "SELECT type, data FROM events WHERE version = 1 ORDER BY position"
+    )
+    for event_type, data in rows:
+        decoded = json.loads(data)
+        if isinstance(decoded, dict):
+            yield str(event_type), decoded

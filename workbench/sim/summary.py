@@ -14,6 +14,7 @@ wall-clock time, which is only printed.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -70,8 +71,18 @@ class Summary:
 
     # -- counting ----------------------------------------------------------------------
 
-    def add_run(self, run: Run) -> None:
-        """Count every command ``run`` handled and every event it appended."""
+    def counts(self) -> dict[str, Any]:
+        """A copy of every counter, to :meth:`restore` when a batch is rolled back."""
+        return copy.deepcopy({name: getattr(self, name) for name in _COUNTED})
+
+    def restore(self, counts: dict[str, Any]) -> None:
+        """Put the counters back as :meth:`counts` copied them."""
+        for name, value in copy.deepcopy(counts).items():
+            setattr(self, name, value)
+
+    def add_run(self, run: Run, where: str | None = None) -> None:
+        """Count every command ``run`` handled and every event it appended; ``where``
+        (a workload's ``file:line``) goes into the messages of modeling errors."""
         for result in run.results:
             self.handled += 1
             if result.command.issued_by is not None:
@@ -91,7 +102,11 @@ class Summary:
                 self.ignored += 1
             elif isinstance(result, ModelingError):
                 self.modeling_errors += 1
-                self._keep(self.modeling_messages, f"{result.command.name}: {result.message}")
+                at = f" ({where})" if where else ""
+                self._keep(
+                    self.modeling_messages,
+                    f"{result.command.name} on {result.stream_id}{at}: {result.message}",
+                )
             else:
                 self.conflicts += 1
 
@@ -246,6 +261,26 @@ class Summary:
             f"{rates['commands_per_s']:,.0f} commands/s"
         )
         return lines
+
+
+#: The fields :meth:`Summary.counts` copies: what the run's commands added up to.
+_COUNTED = (
+    "submitted",
+    "handled",
+    "issued_by_policies",
+    "accepted",
+    "rejected",
+    "rejected_by_command",
+    "ignored",
+    "conflicts",
+    "modeling_errors",
+    "modeling_messages",
+    "invalid_input",
+    "invalid_input_messages",
+    "problems",
+    "problem_messages",
+    "events",
+)
 
 
 def _by_count(item: tuple[str, int]) -> tuple[int, str]:

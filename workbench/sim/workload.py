@@ -255,6 +255,8 @@ class _Parser:
         seed = data.get("seed")
         if seed is not None and not _is_int(seed):
             raise self.fail(("seed",), f"'seed' must be a whole number, not {seed!r}")
+        if seed is not None and not -(2**63) <= seed < 2**63:
+            raise self.fail(("seed",), "'seed' must fit in 64 bits (between -2**63 and 2**63 - 1)")
         batch = data.get("batch")
         if batch is not None and not (_is_int(batch) and batch >= 1):
             raise self.fail(
