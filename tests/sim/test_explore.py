@@ -548,6 +548,9 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     unknown = invoke("explore", write(tmp_path, WALLET), "--command", "Nope")
     assert unknown.exit_code == 2
     assert "unknown command 'Nope'" in unknown.output
+    assert "exploring" not in unknown.output  # a usage error, before anything starts
+    close = invoke("explore", write(tmp_path, WALLET), "-c", "Withdrw")
+    assert close.exit_code == 2 and "did you mean 'Withdraw'?" in close.output
 
 
 def test_explore_writes_no_hypothesis_folder(

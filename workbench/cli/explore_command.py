@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.output import echo_diagnostic, echo_json, plural
+from workbench.model.diagnostics import did_you_mean
 from workbench.model.loader import load_model
 from workbench.sim.compiled import ModelNotRunnable, compile_model
 from workbench.sim.explore import Exploration, ExploreError, ExploreOptions, explore
@@ -104,6 +105,15 @@ def explore_command(
         commands=commands_in(commands),
         max_failures=max_failures,
     )
+    unknown = [name for name in options.commands or () if name not in loaded.model.commands]
+    if unknown:  # before the header: a usage error, not an exploration
+        hints = [did_you_mean(name, loaded.model.commands) for name in unknown]
+        hint = "; ".join(h for h in hints if h)
+        raise click.BadParameter(
+            f"unknown command {', '.join(repr(c) for c in unknown)}"
+            + (f" ({hint})" if hint else f"; the model has: {', '.join(loaded.model.commands)}"),
+            param_hint="'-c' / '--command'",
+        )
     if output_format == "text":
         click.echo(_header(model, loaded.model.name, options))
     progress = _Progress(runs) if sys.stderr.isatty() else None
