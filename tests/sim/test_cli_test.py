@@ -189,3 +189,13 @@ def test_junit_xml_of_a_model_that_cannot_load_gives_its_diagnostics_as_text(
     message = error.get("message") or ""
     assert re.match(rf"{re.escape(str(path))}:\d+:\d+: error WB100: ", message), message
     assert "Diagnostic(" not in (error.text or "")
+
+
+def test_a_model_without_scenarios_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "none.yaml"
+    text = MINIMAL.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("scenarios:")], encoding="utf-8")
+    result = invoke(path)
+    assert result.exit_code == 0, result.output
+    assert "no scenarios: add some under 'scenarios:'" in result.output
+    assert result.output.splitlines()[-1] == "0 passed, 0 failed"

@@ -109,6 +109,8 @@ def _echo_text(report: FileReport) -> None:
             click.echo(f"  {report.problem}")
         return
     click.echo(click.style(f"{report.file} ({report.model})", bold=True))
+    if not report.results:
+        click.echo("      no scenarios: add some under 'scenarios:' (see README)")
     for result in report.results:
         if result.passed:
             click.echo(f"{click.style('PASS', fg='green', bold=True)}  {printable(result.name)}")
