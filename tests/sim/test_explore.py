@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,58 @@ def test_a_missing_rule_is_found_as_an_invariant_violation_in_two_steps() -> Non
     assert report.state_of == "Wallet w1 after the command's events"
     assert report.state is not None and str(report.state["balance"]).startswith("-")
     assert report.reproduced
+
+
+LENDING = """\
+workbench: 1
+name: Lending
+aggregates:
+  Book:
+    id: book_id
+    state: {registered: {type: bool, default: false}, lent: {type: bool, default: false}}
+  Member:
+    id: member_id
+    state: {loans: {type: int, default: 0}}
+    invariants: ["state.loans <= 2"]
+commands:
+  RegisterBook: {aggregate: Book, stream: new, fields: {book_id: uuid}, emits: [BookRegistered: {}]}
+  LendBook:
+    aggregate: Book
+    stream: existing
+    fields: {book_id: uuid, member_id: uuid}
+    rules: [{require: "not state.lent", error: AlreadyLent}]
+    emits: [BookLent: {}]
+  JoinLibrary: {aggregate: Member, stream: new, fields: {member_id: uuid}, emits: [MemberJoined: {}]}
+  RecordLoan:
+    aggregate: Member
+    stream: existing
+    fields: {member_id: uuid, book_id: uuid}
+    emits: [LoanRecorded: {}]
+events:
+  BookRegistered: {aggregate: Book, fields: {book_id: uuid}, evolve: {registered: "True"}}
+  BookLent: {aggregate: Book, fields: {book_id: uuid, member_id: uuid}, evolve: {lent: "True"}}
+  MemberJoined: {aggregate: Member, fields: {member_id: uuid}}
+  LoanRecorded:
+    aggregate: Member
+    fields: {member_id: uuid, book_id: uuid}
+    evolve: {loans: "state.loans + 1"}
+policies:
+  RecordLoans: {on: BookLent, issue: [RecordLoan: {}]}
+"""
+
+
+def test_a_step_is_replaced_by_the_command_its_policy_issued_when_that_is_shorter() -> None:
+    """The member breaks its invariant on the third loan; lending a book takes two steps
+    a loan (register, lend), recording a loan directly one: the shortest sequence is
+    JoinLibrary and three RecordLoan, which deleting steps alone cannot reach."""
+    shortest = []
+    for seed in range(3):
+        (report,) = reports(LENDING, replace(QUICK, seed=seed))
+        assert report.kind == "invariant-violation" and report.reproduced
+        names = [step.name for step in report.steps]
+        if report.command == "RecordLoan" and names[-1] == "RecordLoan":
+            shortest.append(names)
+    assert shortest and all(n == ["JoinLibrary", *["RecordLoan"] * 3] for n in shortest), shortest
 
 
 def test_the_scenario_is_given_events_when_the_failing_command() -> None:

@@ -396,7 +396,9 @@ class Explorer:
             search += 1
             if found is None:
                 break
-            found = self._with_plainer_numbers(self._without_needless_steps(found))
+            found = self._with_plainer_numbers(
+                self._with_causes_inlined(self._without_needless_steps(found))
+            )
             self._known.add(found.finding.key)
             self.exploration.found.append(found)
         return self.exploration
@@ -512,6 +514,39 @@ class Explorer:
                 if replayed is not None:
                     steps = [executed.step for executed in replayed.trace.executed]
                     found, changed = replayed, True
+                    break
+        return found
+
+    def _with_causes_inlined(self, found: Found) -> Found:
+        """Issue a policy's commands directly where that makes the sequence shorter.
+
+        Deleting steps cannot shorten ``RegisterBook, LendBook`` (whose policy records
+        the loan on the member) to the one ``RecordLoan`` the finding needs: the step
+        must be *replaced* by the command it caused, and then the steps that only set
+        it up go. Each replacement is kept only if, with needless steps left out, the
+        sequence is shorter. Commands outside ``--command`` are never brought in.
+        """
+        allowed = self.options.commands
+        improved = True
+        while improved:
+            improved = False
+            executed = found.trace.executed
+            steps = [item.step for item in executed]
+            for index, item in enumerate(executed[:-1]):
+                caused = [
+                    Step("command", issued.message.name, dict(issued.message.fields))
+                    for issued in (item.run.issued if item.run is not None else ())
+                    if issued.due is None and (allowed is None or issued.message.name in allowed)
+                ]
+                if item.step.action != "command" or not caused:
+                    continue
+                trial = [*steps[:index], *caused, *steps[index + 1 :]]
+                replayed = self._replay(trial, found.finding.key)
+                if replayed is None:
+                    continue
+                shorter = self._without_needless_steps(replayed)
+                if len(shorter.trace.executed) < len(steps):
+                    found, improved = shorter, True
                     break
         return found
 
