@@ -240,3 +240,40 @@ def test_decide_refuses_input_that_does_not_fit(open_engine: OpenEngine) -> None
         engine.decide("RegisterGroup", {"group_id": "not an id", "guests": ["Ann"]})
     with pytest.raises(InputError, match="unknown command"):
         engine.decide("Fly", {})
+
+
+def test_event_fields_copied_from_the_command_keep_the_events_own_types(
+    open_engine: OpenEngine,
+) -> None:
+    """An event field of the command field's type is copied as it is; one of another
+    type is converted (an int amount becomes the event's decimal)."""
+    engine = open_engine(
+        """\
+workbench: 1
+name: Copy
+aggregates:
+  Till: {id: till_id, state: {total: {type: decimal, default: 0}}}
+commands:
+  Ring:
+    aggregate: Till
+    fields: {till_id: uuid, amount: int, note: "str?"}
+    emits: [Rung: {}, Noted: {}]
+events:
+  Rung:
+    aggregate: Till
+    fields: {till_id: uuid, amount: decimal}
+    evolve: {total: "state.total + event.amount"}
+  Noted: {aggregate: Till, fields: {till_id: uuid, note: "str?"}}
+"""
+    )
+    till = "7a1e2c3d-0000-4000-8000-000000000001"
+    result = engine.execute("Ring", {"till_id": till, "amount": 3}).result
+    assert isinstance(result, Accepted)
+    rung, noted = result.appended
+    assert (
+        rung.data == {"till_id": till, "amount": 3}
+        and type(rung.data["amount"]).__name__ == "Decimal"
+    )
+    assert noted.data == {"till_id": till, "note": None}
+    plans = engine.handler._plans["Ring"]
+    assert [plan.copied for plan in plans] == [None, ("till_id", "note")]

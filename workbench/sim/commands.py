@@ -81,6 +81,10 @@ class _EmitPlan:
     fields: tuple[_EventField, ...]
     plain: Callable[[Any], Any]
     version: int
+    #: The event's field names when each is the command's field of that name and of
+    #: the same scalar type: the command's input converter already made the value
+    #: what the event needs, so building the event is copying (``None``: convert).
+    copied: tuple[str, ...] | None = None
 
 
 class CommandHandler:
@@ -150,7 +154,17 @@ class CommandHandler:
             plain = (
                 _same if plain_as_is(values, event.types) else fields_plainer(values, event.types)
             )
-            plans.append(_EmitPlan(emit, fields, plain, event.version))
+            copied = (
+                tuple(event.types)
+                if all(
+                    emit.fields.get(name) is None
+                    and command.types.get(name) == t
+                    and _scalar_type(t)
+                    for name, t in event.types.items()
+                )
+                else None
+            )
+            plans.append(_EmitPlan(emit, fields, plain, event.version, copied))
         self._plans[command.name] = planned = tuple(plans)
         return planned
 
@@ -253,6 +267,9 @@ class CommandHandler:
         self, plan: _EmitPlan, given: dict[str, Any], env: dict[str, Any], now: dt.datetime
     ) -> dict[str, Any]:
         """An emitted event's fields: its expressions, else the command's field of that name."""
+        copied = plan.copied
+        if copied is not None:
+            return {name: given[name] for name in copied}
         data: dict[str, Any] = {}
         for name, expr, fast, t, where, may_be_unset in plan.fields:
             if expr is not None:
@@ -380,6 +397,13 @@ def _accepted(
     result = object.__new__(Accepted)
     result.__dict__.update(command=message, stream_id=stream_id, appended=appended, state=state)
     return result
+
+
+def _scalar_type(t: TypeRef) -> bool:
+    """A primitive type, or an optional one: values that are never shared mutable objects."""
+    if t.kind == "optional":
+        return _scalar_type(t.args[0])
+    return t.kind == "primitive"
 
 
 def _same(data: Any) -> Any:
