@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workbench.model.loader import load_model_text
 from workbench.sim.report import failure_lines
 from workbench.sim.scenarios import ScenarioResult, ScenarioRunner
 
@@ -72,13 +73,11 @@ scenarios:
       Nudge: {group_id: g1}
     then:
       nothing: true
-  - name: a given event missing a field
+  - name: a state check on a group that never registered
     given:
-      - GuestArrived: {group_id: g1}
-    when:
-      Nudge: {group_id: g1}
+      - RegisterGroup: {group_id: g1, guests: [Ann]}
     then:
-      nothing: true
+      state: {aggregate: Group, id: g9, fields: {pending: [Ann]}}
   - name: a given command that is rejected
     given:
       - CheckOut: {group_id: g1, guest: Ann}
@@ -136,15 +135,44 @@ def test_error_events_and_nothing_expectations_say_what_happened_instead() -> No
 
 
 def test_a_broken_given_fails_the_scenario_naming_the_step() -> None:
-    results = run(HOTEL_SCENARIOS)
-    assert lines(results["a given event missing a field"]) == [
+    # Validation refuses a step missing a field (WB505); the runner, which may be
+    # handed a model nobody validated, still says which step and which field.
+    text = (
+        HOTEL
+        + """
+scenarios:
+  - name: a given event missing a field
+    given:
+      - GuestArrived: {group_id: g1}
+    when:
+      Nudge: {group_id: g1}
+    then:
+      nothing: true
+"""
+    )
+    loaded = load_model_text(text, "test.yaml", validate=False)
+    assert loaded.model is not None
+    (result,) = ScenarioRunner(loaded.model).run_all()
+    assert lines(result) == [
         "given[0]",
         "  event 'GuestArrived' needs field 'guest' (str)",
     ]
+    results = run(HOTEL_SCENARIOS)
     assert lines(results["a given command that is rejected"]) == [
         "given[0]",
         "  given command CheckOut was rejected with NotFound (Group-g1 does not exist)",
     ]
+
+
+def test_a_state_check_on_a_stream_with_no_events_says_the_stream_does_not_exist() -> None:
+    result = run(HOTEL_SCENARIOS)["a state check on a group that never registered"]
+    assert lines(result) == [
+        "then.state (Group g9)",
+        "  Group g9 has no events: its stream does not exist",
+    ]
+    # Expecting the state a stream starts with still passes: nothing differs.
+    text = HOTEL_SCENARIOS.replace("fields: {pending: [Ann]}}", "fields: {pending: []}}")
+    assert run(text)["a state check on a group that never registered"].passed
 
 
 def test_a_modeling_error_in_the_when_command_fails_the_scenario() -> None:
@@ -226,8 +254,35 @@ def test_read_model_differences_list_fields_missing_rows_and_counts() -> None:
         "then.read_models.Orders[0] {order_id: o1}",
         "  status: expected shipped, got open",
         "then.read_models.Orders[1]",
-        "  expected {order_id: o9}, got no such row",
+        "  expected {order_id: o9}, got no such row (rows there: {order_id: o2})",
     ]
+
+
+def test_a_missing_row_shows_the_closest_rows_there() -> None:
+    text = (
+        SHOP
+        + """
+scenarios:
+  - name: a total nobody spent
+    given:
+      - OrderPlaced: {order_id: o1, customer_id: c1, items: [pen], total: "1"}
+      - OrderPlaced: {order_id: o2, customer_id: c1, items: [ink], total: "2"}
+      - OrderPlaced: {order_id: o3, customer_id: c1, items: [pad], total: "3"}
+      - OrderPlaced: {order_id: o4, customer_id: c1, items: [ink], total: "4"}
+      - OrderShipped: {order_id: o1}
+    then:
+      read_models:
+        Orders:
+          - {order_id: o9, items: [ink], total: "4.00", status: open}
+"""
+    )
+    (failure, _count) = run(text)["a total nobody spent"].failures
+    assert failure.line() == (
+        "expected {order_id: o9, items: [ink], total: 4.00, status: open}, got no such row"
+        " (closest of 4 rows: {order_id: o4, items: [ink], total: 4, status: open};"
+        " {order_id: o2, items: [ink], total: 2, status: open};"
+        " {order_id: o3, items: [pad], total: 3, status: open})"
+    )
 
 
 def test_an_extra_row_is_reported_with_the_row_count() -> None:

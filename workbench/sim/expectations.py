@@ -8,8 +8,9 @@ one run of ``workbench test`` shows the whole picture:
 * ``error`` — the when-command was rejected with that error name;
 * ``nothing`` — the command was ignored (or, when an event, no command was issued);
 * ``state`` — partial fields of one aggregate's state (the when-command's, by default);
+  a stream with no events fails as such, not as differences from the defaults;
 * ``read_models`` — each read model holds exactly the listed rows, matched by key in
-  any order, each with a partial field set;
+  any order, each with a partial field set; a row not found shows the closest rows;
 * ``commands`` — the commands policies issued, in order, partial fields.
 
 Expected values are converted by field type like any input, with placeholders
@@ -25,7 +26,14 @@ from typing import Any
 from workbench.model.schema import StateExpectation, Step, Then
 from workbench.model.types import TypeRef
 from workbench.sim.engine import Engine
-from workbench.sim.matching import Failure, compare_fields, matches, show
+from workbench.sim.matching import (
+    Failure,
+    Spelling,
+    compare_fields,
+    equivalent,
+    matches,
+    show,
+)
 from workbench.sim.messages import (
     Accepted,
     CommandResult,
@@ -39,6 +47,9 @@ from workbench.sim.messages import (
 )
 from workbench.sim.placeholders import Placeholders
 from workbench.sim.values import ValueConversionError
+
+#: How many existing rows a missing expected row's failure shows.
+_ROWS_SHOWN = 3
 
 
 @dataclass
@@ -230,13 +241,22 @@ class ThenChecker:
             expectation.fields, aggregate.state_types, f"state of '{aggregate_name}'"
         )
         actual = self.engine.state(aggregate_name, id_value)
-        return compare_fields(
-            expected,
-            actual,
-            f"then.state ({aggregate_name} {self.shown(id_value)})",
-            self.shown,
-            self.placeholders.show,
-        )
+        where = f"then.state ({aggregate_name} {self.shown(id_value)})"
+        failures = compare_fields(expected, actual, where, self.shown, self.placeholders.show)
+        if failures and not self._stream_exists(aggregate_name, id_value):
+            # The differences would be against the defaults of a state nobody built:
+            # the id is wrong, or the history never reached this stream.
+            return [
+                Failure(
+                    where,
+                    f"{aggregate_name} {self.shown(id_value)} has no events: its stream does not exist",
+                )
+            ]
+        return failures
+
+    def _stream_exists(self, aggregate_name: str, id_value: Any) -> bool:
+        stream_id = self.engine.stream_id(aggregate_name, id_value)
+        return self.engine.store.stream_version(stream_id) > 0
 
     def _state_target(self, expectation: StateExpectation) -> tuple[str, Any]:
         result = self.outcome.result
@@ -283,7 +303,12 @@ class ThenChecker:
             found = next((i for i in unmatched if matches(wanted, actual[i], spelling)), None)
             if found is None:
                 failures.append(
-                    Failure(row_where, expected=self.shown(expected), actual="no such row")
+                    Failure(
+                        row_where,
+                        self._rows_there(expected, key_fields, [actual[i] for i in unmatched]),
+                        expected=self.shown(expected),
+                        actual="no such row",
+                    )
                 )
                 continue
             unmatched.remove(found)
@@ -302,3 +327,35 @@ class ThenChecker:
                 )
             )
         return failures
+
+    def _rows_there(
+        self,
+        expected: Mapping[str, Any],
+        key_fields: Sequence[str],
+        candidates: Sequence[Mapping[str, Any]],
+    ) -> str:
+        """The rows a missing expected row could have meant, closest first, so the
+        mismatch shows (a wrong id, a total off by one) without opening the store.
+
+        Closest means most expected fields equal; each row is shown with its key and
+        the expected fields only, the columns the reader is comparing.
+        """
+        if not candidates:
+            return "the read model has no other rows"
+        spelling = self.placeholders.show
+        ranked = sorted(candidates, key=lambda row: -_agreeing(expected, row, spelling))
+        shown_fields = [*key_fields, *(f for f in expected if f not in key_fields)]
+        closest = "; ".join(
+            self.shown({f: row[f] for f in shown_fields if f in row})
+            for row in ranked[:_ROWS_SHOWN]
+        )
+        if len(candidates) > _ROWS_SHOWN:
+            return f"closest of {len(candidates)} rows: {closest}"
+        return f"rows there: {closest}"
+
+
+def _agreeing(expected: Mapping[str, Any], row: Mapping[str, Any], spelling: Spelling) -> int:
+    """How many expected fields ``row`` has with the expected value."""
+    return sum(
+        name in row and equivalent(value, row[name], spelling) for name, value in expected.items()
+    )
