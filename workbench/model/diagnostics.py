@@ -91,6 +91,8 @@ CODES: dict[str, str] = {
     "WB502": "scenario names an unknown field",
     "WB503": "scenario expects an error the command cannot raise",
     "WB504": "duplicate scenario name",
+    "WB505": "scenario step is missing required fields",
+    "WB506": "scenario time is not an ISO date or date-time",
     # blueprint, completeness and flow
     "WB600": "slice names an unknown element",
     "WB601": "event is never emitted",

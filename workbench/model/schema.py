@@ -486,7 +486,48 @@ class Step(Element):
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
+        problem = _step_shape_problem(value, "a step")
+        if problem:
+            raise ValueError(problem)
         return _named_short_form(value, "message", _STEP_OPTIONS)
+
+
+def _step_names(value: Any) -> list[str] | None:
+    """The command or event names a short-form step gives (one when well formed).
+
+    ``None`` when ``value`` is not a short-form mapping (text, a list, the long form
+    with ``message``/``fields``): those shapes get pydantic's own errors.
+    """
+    if not isinstance(value, dict) or "message" in value or "fields" in value:
+        return None
+    return [str(key) for key in value if key not in _STEP_OPTIONS]
+
+
+def _step_shape_problem(value: Any, what: str) -> str | None:
+    """Why a short-form step cannot be read, in the words the file uses.
+
+    Without this the step falls through to the long form and the user is told it
+    "needs the key 'message'" and that their command name is an unknown key: true of
+    the internal form, but not of anything they wrote.
+    """
+    names = _step_names(value)
+    if names is None:
+        return None
+    assert isinstance(value, dict)
+    if not names:
+        return f"{what} needs a command or event, e.g. 'BookLent: {{book_id: b1}}'"
+    if len(names) > 1:
+        return (
+            f"{what} takes exactly one command or event, not {len(names)} "
+            f"({', '.join(names)}); give each its own step"
+        )
+    name = names[0]
+    fields = value[name]
+    if not _NAME_RE.match(name):
+        return f"'{name}' is not a command or event name"
+    if fields is not None and not isinstance(fields, dict):
+        return f"the fields of '{name}' must be a mapping such as {{field: value}}"
+    return None
 
 
 class Advance(Element):
@@ -578,6 +619,26 @@ class Scenario(Element):
     def _given_list(cls, value: Any) -> Any:
         if value is None:
             return ()
+        return value
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_when(cls, value: Any) -> Any:
+        """``when`` is one command or event; what happened before it belongs in ``given``."""
+        if isinstance(value, list | tuple):
+            raise ValueError(
+                "'when' takes exactly one command or event, not a list;"
+                " what happens before it belongs under 'given'"
+            )
+        names = _step_names(value)
+        if names is not None and len(names) > 1:
+            raise ValueError(
+                f"'when' takes exactly one command or event, not {len(names)}"
+                f" ({', '.join(names)}); what happens before it belongs under 'given'"
+            )
+        problem = _step_shape_problem(value, "'when'")
+        if problem:
+            raise ValueError(problem)
         return value
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -298,6 +299,27 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
 
 
+def _is_non_finite(value: object, name: str) -> bool:
+    """``.inf``, ``-.inf``, ``.nan`` (or ``1e400``, which YAML reads as infinity) for a number.
+
+    Python's float and Decimal both have them, but no field can store them usefully:
+    the simulator refuses them for ``decimal`` and would sum and compare them into
+    nonsense for ``float``. Refusing them here reports them where they are written, at
+    load time, rather than as a failing scenario or a broken run. A ``decimal`` also
+    reads text, so ``"inf"`` and ``"NaN"`` count there too.
+    """
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, decimal.Decimal):
+        return not value.is_finite()
+    if name == "decimal" and isinstance(value, str):
+        try:
+            return not decimal.Decimal(value.strip()).is_finite()
+        except (decimal.InvalidOperation, ValueError):
+            return False
+    return False
+
+
 def _check_primitive(value: object, name: str, placeholders_ok: bool) -> bool:
     if name == "str":
         return isinstance(value, str)
@@ -381,6 +403,8 @@ def _check(
     if value is None:
         return f"expected {t}, got null"
     if t.kind == "primitive":
+        if t.name in ("float", "decimal") and _is_non_finite(value, t.name):
+            return f"expected {t.name}, got {_show(value)}: a finite number, not infinity or NaN"
         if _check_primitive(value, t.name, placeholders_ok):
             return None
         if t.name == "uuid" and isinstance(value, str) and value.strip():

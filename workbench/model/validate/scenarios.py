@@ -5,10 +5,15 @@ a command, then events, an error or nothing), a *state view* (given events, then
 read-model rows) and an *automation* (given events, when an event, then issued
 commands). Literal values are checked against field types; an id such as ``b1`` is a
 placeholder for a generated id and is accepted wherever an id is expected.
+
+Steps that are *input* (given steps and the ``when``) must give every field the
+simulator requires, exactly as it decides: all but the optional (``T?``) ones, since it
+fills in nothing else. Steps under ``then`` are expectations and may be partial.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,13 +51,15 @@ def command_errors(ctx: ValidationContext, command_name: str) -> set[str]:
 
 def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) -> None:
     model = ctx.model
+    _check_instant(ctx, scenario.at, (*path, "at"))
     for index, item in enumerate(scenario.given):
         if isinstance(item, Step):
-            _check_step(
-                ctx, item, (*path, "given", index), allowed=("event", "command"), placed=True
-            )
+            step_path = (*path, "given", index)
+            _check_instant(ctx, item.at, (*step_path, "at"))
+            _check_step(ctx, item, step_path, allowed=("event", "command"), placed=True)
     when_kind = None
     if scenario.when is not None:
+        _check_instant(ctx, scenario.when.at, (*path, "when", "at"))
         when_kind = _check_step(
             ctx, scenario.when, (*path, "when"), allowed=("command", "event"), placed=True
         )
@@ -180,7 +187,8 @@ def _check_step(
 ) -> str | None:
     """Check a step's name and literal values; return its kind ("command"/"event") when known.
 
-    ``placed`` steps (given events) must name their stream through the aggregate's id field.
+    ``placed`` steps (given steps and the ``when``) are run, not compared: they must give
+    every required field, and an event must name its stream through the aggregate's id.
     """
     model = ctx.model
     kind = model.message_kind(step.message)
@@ -206,11 +214,27 @@ def _check_step(
         if kind == "command"
         else model.events[step.message].fields
     )
-    _check_values(ctx, step.fields, ctx.field_types(fields), path, owner=f"{kind} '{step.message}'")
+    types = ctx.field_types(fields)
+    _check_values(ctx, step.fields, types, path, owner=f"{kind} '{step.message}'")
+    missing = _missing_fields(step.fields, types) if placed else []
+    if missing:
+        shown = ", ".join(f"'{name}' ({types[name]})" for name in missing)
+        ctx.report(
+            "WB505",
+            f"{kind} '{step.message}' needs {'field' if len(missing) == 1 else 'fields'} {shown}",
+            path,
+            hint="only optional ('T?') fields may be left out of a step that runs;"
+            " expectations under 'then' may be partial",
+        )
     if kind == "event":
         event = model.events[step.message]
         aggregate = model.aggregates.get(event.aggregate or "")
-        if placed and aggregate is not None and aggregate.id not in step.fields:
+        if (
+            placed
+            and aggregate is not None
+            and aggregate.id not in step.fields
+            and aggregate.id not in missing
+        ):
             ctx.report(
                 "WB500",
                 f"event '{step.message}' needs '{aggregate.id}' to know which {event.aggregate} stream it belongs to",
@@ -218,6 +242,35 @@ def _check_step(
                 key=True,
             )
     return kind
+
+
+def _missing_fields(values: Mapping[str, Any], types: Mapping[str, TypeRef]) -> list[str]:
+    """The fields the simulator will refuse a step without, in declaration order.
+
+    Mirrors ``ValueTypes.fields`` in the simulator: a field may be left out only when
+    its type is optional (or unknown, ``any``); a declared ``default`` does not count,
+    because the simulator does not fill in command or event fields from defaults.
+    """
+    return [
+        name
+        for name, type_ref in types.items()
+        if name not in values and type_ref.kind not in ("optional", "any")
+    ]
+
+
+def _check_instant(ctx: ValidationContext, at: str | None, path: YamlPath) -> None:
+    """An ``at`` must be an ISO 8601 date or date-time, as the simulated clock reads it."""
+    if at is None:
+        return
+    try:
+        dt.datetime.fromisoformat(at.strip())
+    except ValueError:
+        ctx.report(
+            "WB506",
+            f"'at: {at}' is not an ISO date or date-time",
+            path,
+            hint='write e.g. 2030-01-25 or "2030-01-25T09:30:00"',
+        )
 
 
 def _check_values(
