@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from workbench.cli import cli
-from workbench.store import MIGRATIONS, EventStore, applied_migrations, migrate
+from workbench.cli import cli, store_commands
+from workbench.store import MIGRATIONS, EventStore, NewEvent, applied_migrations, migrate
 
 from .conftest import REPO_ROOT
 
@@ -84,22 +84,22 @@ def test_events_with_from_limit_and_type(db: Path) -> None:
     assert json.loads(fines[0]["data"])["amount"] == "2.25"
     two = as_json(store_cli("events", db, "--type", "BookLent", "--limit", "2", "--format", "json"))
     assert len(two) == 2 and {e["type"] for e in two} == {"BookLent"}
+    header = "position,stream_id,version,type,schema_version,event_id,causation_id,"
+    after = store_cli("events", db, "--type", "BookRegistered", "--from", "140", "--format", "csv")
+    assert after.exit_code == 0 and after.stdout.startswith(header)  # a type held, earlier
+    assert after.stdout.count("\n") == 1 and after.stderr == ""
+
+
+def test_an_event_type_the_store_does_not_hold_exits_2(db: Path) -> None:
     none = store_cli("events", db, "--type", "Nothing", "--format", "csv")
-    assert "no events of type 'Nothing' (types in the store: BookLent," in none.stderr
-    assert none.stdout.strip() == ",".join(
-        [
-            "position",
-            "stream_id",
-            "version",
-            "type",
-            "schema_version",
-            "event_id",
-            "causation_id",
-            "correlation_id",
-            "recorded_at",
-            "data",
-        ]
+    assert none.exit_code == 2 and none.stdout == ""
+    assert (
+        "no events of type 'Nothing' (types in the store: BookLent, BookRegistered," in none.stderr
     )
+    assert "did you mean" not in none.stderr
+    near = store_cli("events", db, "--type", "BookLend")
+    assert near.exit_code == 2 and near.stdout == ""
+    assert near.stderr.rstrip().endswith("; did you mean 'BookLent'?")
 
 
 def test_one_stream(db: Path) -> None:
@@ -110,6 +110,58 @@ def test_one_stream(db: Path) -> None:
     assert {e["stream_id"] for e in events} == {longest["stream_id"]}
     missing = store_cli("stream", db, "Book-nope")
     assert missing.exit_code == 2 and "no stream 'Book-nope'" in missing.output
+
+
+def test_a_stream_the_store_does_not_hold_exits_2_with_a_hint(db: Path) -> None:
+    streams = [str(s["stream_id"]) for s in as_json(store_cli("streams", db, "--format", "json"))]
+    member = next(s for s in streams if s.startswith("Member-"))
+    bare = member.removeprefix("Member-")
+    for command in (["stream", db, bare], ["snapshots", db, "--stream", bare]):
+        result = store_cli(*command)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert f"no stream '{bare}'" in result.stderr
+        assert result.stderr.rstrip().endswith(f"; did you mean '{member}'?")
+    typo = store_cli("stream", db, member[:-1] + "#")
+    assert typo.exit_code == 2 and f"did you mean '{member}'?" in typo.stderr
+    far = store_cli("snapshots", db, "--stream", "nope")
+    assert far.exit_code == 2 and "no stream 'nope'" in far.stderr
+    assert "did you mean" not in far.stderr
+    held = store_cli("snapshots", db, "--stream", member, "--format", "csv")  # no snapshots
+    assert held.exit_code == 0 and held.stdout == "stream_id,version,recorded_at,state\n"
+
+
+def test_a_bare_id_of_several_streams_names_a_few(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    with EventStore.open(path) as store:
+        for aggregate in ("Author", "Book", "Loan", "Member", "Shelf"):
+            event = NewEvent(type="Made", data={}, event_id=aggregate, recorded_at="t")
+            store.append(f"{aggregate}-7-a", [event], 0)
+    result = store_cli("stream", path, "7-a")
+    assert result.exit_code == 2
+    assert "did you mean 'Author-7-a', 'Book-7-a' or 'Loan-7-a' (or 2 more)?" in result.stderr
+
+
+def test_a_long_table_shows_the_first_rows_and_says_so(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_commands, "TABLE_CAP", 100)
+    table = store_cli("events", db)
+    assert table.exit_code == 0 and len(table.stdout.splitlines()) == 2 + 100
+    assert "showing the first 100 of 147 events" in table.stderr
+    assert "--limit" in table.stderr and "--format csv" in table.stderr
+    asked = store_cli("events", db, "--limit", "120")  # a --limit is a choice: no cap
+    assert len(asked.stdout.splitlines()) == 2 + 120 and asked.stderr == ""
+    later = store_cli("events", db, "--from", "37", "--format", "table")
+    assert len(later.stdout.splitlines()) == 2 + 100 and "of 110 events" in later.stderr
+    assert len(as_csv(store_cli("events", db, "--format", "csv"))) == 147  # exports are whole
+    streams = as_json(store_cli("streams", db, "--format", "json"))
+    longest = max(streams, key=lambda s: int(s["events"]))  # type: ignore[call-overload]
+    monkeypatch.setattr(store_commands, "TABLE_CAP", 2)
+    stream = store_cli("stream", db, str(longest["stream_id"]))
+    assert stream.exit_code == 0 and len(stream.stdout.splitlines()) == 2 + 2
+    assert f"showing the first 2 of {longest['events']} events" in stream.stderr
+    assert "--format csv" in stream.stderr
+    assert "10,000" in store_cli("events", "--help").output
 
 
 def test_read_models_by_name_or_table(db: Path) -> None:
@@ -150,6 +202,30 @@ def test_inspecting_never_changes_the_file(db: Path) -> None:
         assert store_cli(command, db).exit_code == 0
     assert store_cli("read-model", db, "AvailableBooks").exit_code == 0
     assert digest(db) == before
+
+
+def sidecars(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.glob(f"{path.name}-*"))
+
+
+def test_inspecting_leaves_no_wal_or_shm_behind(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    path.write_bytes(db.read_bytes())  # the file of a finished run: no -wal, no -shm
+    assert sidecars(path) == []
+    before = digest(path)
+    for command in ("streams", "events", "snapshots", "checkpoints", "dead-letters", "runs"):
+        assert store_cli(command, path, "--format", "json").exit_code == 0
+        assert sidecars(path) == [], command
+    assert store_cli("stream", path, "Book-nope").exit_code == 2  # an exit 2 tidies too
+    assert sidecars(path) == [] and digest(path) == before
+
+    writer = EventStore.open(path)  # a run still writing: its WAL is left alone
+    writer.save_checkpoint("someone", 3)
+    wal = path.with_name("copy.db-wal").read_bytes()
+    assert store_cli("checkpoints", path).exit_code == 0
+    assert sidecars(path) == ["copy.db-shm", "copy.db-wal"]
+    assert path.with_name("copy.db-wal").read_bytes() == wal
+    writer.close()
 
 
 def test_an_older_file_is_read_without_migrating_it(tmp_path: Path) -> None:

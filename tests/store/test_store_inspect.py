@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -11,14 +13,23 @@ from workbench.store import EventStore, NewEvent, Snapshot
 from workbench.store.inspect import (
     EVENT_COLUMNS,
     checkpoints_rows,
+    count_events,
     dead_letters_rows,
+    event_types,
     events_rows,
     format_rows,
+    has_event_type,
+    iter_events_rows,
+    iter_stream_rows,
+    no_leftover_sidecars,
     read_model_rows,
+    render_rows,
     runs_rows,
     snapshots_rows,
+    stream_ids,
     stream_rows,
     streams_rows,
+    streams_with_id,
 )
 
 from .conftest import FIXED_TIME, fixed_clock
@@ -135,3 +146,105 @@ def test_empty_listings() -> None:
     assert format_rows([], "csv", columns=["a", "b"]) == "a,b"
     with pytest.raises(ValueError, match="unknown format"):
         format_rows([], "yaml")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def paged() -> EventStore:
+    """Seven streams of three events, types alternating, to page through in twos."""
+    store = EventStore.open(":memory:", clock=fixed_clock)
+    for s in range(7):
+        events = [
+            NewEvent(
+                type="Even" if (3 * s + v) % 2 == 0 else "Odd",
+                data={"n": 3 * s + v},
+                event_id=f"e{s}-{v}",
+                recorded_at=FIXED_TIME,
+            )
+            for v in range(3)
+        ]
+        store.append(f"Member-{s}-x", events, 0)
+    return store
+
+
+def test_paged_reads_cross_pages_with_filters_and_limits(paged: EventStore) -> None:
+    every = [r["position"] for r in iter_events_rows(paged, page_size=2)]
+    assert every == list(range(1, 22))
+    assert list(iter_events_rows(paged, page_size=2)) == events_rows(paged)
+    odd = list(iter_events_rows(paged, event_type="Odd", from_position=3, page_size=2))
+    assert [r["data"]["n"] for r in odd] == list(range(3, 21, 2))
+    assert {r["type"] for r in odd} == {"Odd"}
+    limited = iter_events_rows(paged, event_type="Even", from_position=4, limit=5, page_size=2)
+    assert [r["position"] for r in limited] == [5, 7, 9, 11, 13]
+    assert [r["position"] for r in iter_events_rows(paged, limit=4, page_size=2)] == [1, 2, 3, 4]
+    assert count_events(paged) == 21
+    assert count_events(paged, from_position=3, event_type="Odd") == 9
+    stream = list(iter_stream_rows(paged, "Member-2-x", from_version=2, page_size=1))
+    assert [(r["version"], r["data"]) for r in stream] == [(2, {"n": 7}), (3, {"n": 8})]
+    assert list(iter_stream_rows(paged, "Member-9-x")) == []
+
+
+def test_what_filters_can_name(paged: EventStore) -> None:
+    assert has_event_type(paged, "Odd") and not has_event_type(paged, "odd")
+    assert event_types(paged) == ["Even", "Odd"]
+    assert stream_ids(paged)[:2] == ["Member-0-x", "Member-1-x"]
+    assert streams_with_id(paged, "3-x") == ["Member-3-x"]
+    assert streams_with_id(paged, "x") == [] and streams_with_id(paged, "Member-3-x") == []
+
+
+def test_render_rows_streams_the_same_text_format_rows_makes(filled: EventStore) -> None:
+    rows = events_rows(filled) + [
+        dict(r, data={"nested": [1, {"a": None}], "é": "ü\n"}) for r in events_rows(filled)
+    ]
+    before = json.dumps(rows, indent=2, ensure_ascii=False, default=str)  # what it was
+    for chunk_rows in (1, 2, 1000):
+        chunks = list(render_rows(iter(rows), "json", columns=EVENT_COLUMNS, chunk_rows=chunk_rows))
+        assert "".join(chunks) == before + "\n"
+        assert len(chunks) == len(rows) // chunk_rows + 1
+        text = "".join(render_rows(iter(rows), "csv", columns=EVENT_COLUMNS, chunk_rows=chunk_rows))
+        assert text == format_rows(rows, "csv") + "\n"
+    assert "".join(render_rows(iter([]), "json", columns=EVENT_COLUMNS)) == "[]\n"
+    assert "".join(render_rows(iter([]), "csv", columns=["a", "b"])) == "a,b\n"
+    assert list(render_rows(iter([{"a": 1}, {"a": 2}]), "csv", columns=["a"], chunk_rows=2)) == [
+        "a\n1\n2\n"
+    ]
+    with pytest.raises(ValueError, match="unknown format"):
+        render_rows([], "table", columns=[])  # type: ignore[arg-type]
+
+
+def sidecars(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
+
+
+def test_a_look_removes_the_empty_sidecars_it_made(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    EventStore.open(path, clock=fixed_clock).close()
+    assert sidecars(path) == []
+    with no_leftover_sidecars(path), EventStore.open(path, read_only=True) as store:
+        store.head_position()
+        assert sidecars(path) == ["store.db-shm", "store.db-wal"]
+    assert sidecars(path) == []
+
+
+def test_sidecars_in_use_or_there_before_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    EventStore.open(path, clock=fixed_clock).close()
+    with no_leftover_sidecars(path):
+        other = sqlite3.connect(path)  # opened by someone else during the look
+        other.execute("SELECT COUNT(*) FROM events").fetchone()
+        with EventStore.open(path, read_only=True) as store:
+            store.head_position()
+    assert sidecars(path) == ["store.db-shm", "store.db-wal"]  # empty, but in use
+    other.close()
+
+    writer = EventStore.open(path, clock=fixed_clock)
+    writer.append("a-1", [NewEvent(type="T", data={}, event_id="e", recorded_at=FIXED_TIME)], 0)
+    with no_leftover_sidecars(path), EventStore.open(path, read_only=True) as store:
+        assert store.head_position() == 1
+    assert path.with_name("store.db-wal").stat().st_size > 0  # the writer's, not ours
+    writer.close()  # the last connection tidies up after itself
+    assert sidecars(path) == []
+
+    path.with_name("store.db-wal").touch()  # an empty WAL that was there before
+    with no_leftover_sidecars(path), EventStore.open(path, read_only=True) as store:
+        store.head_position()
+    assert "store.db-wal" in sidecars(path)

@@ -2,17 +2,26 @@
 
 ``store streams|events|stream|read-model|snapshots|checkpoints|dead-letters|runs DB``
 lists what a file holds, as an aligned table, JSON or CSV. It opens the file
-read-only: inspecting never creates, migrates or changes a file.
+read-only: inspecting never creates, migrates or changes a file, and leaves no
+``-wal``/``-shm`` files behind that were not there before.
 
-Exit codes: 0 fine; 2 bad usage or a file that cannot be used as a store.
+``events`` and ``stream`` write JSON and CSV as they read the log, a page at a time,
+so an export of any length runs in constant memory. An aligned table needs every
+width before its first line, so it shows at most :data:`TABLE_CAP` events unless
+``--limit`` asks for more, and says so on stderr.
+
+Exit codes: 0 fine; 2 bad usage, a file that cannot be used as a store, or a filter
+naming a stream or event type the store does not hold.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +32,31 @@ from workbench.store import EventStore, StoreError
 from workbench.store.inspect import (
     EVENT_COLUMNS,
     checkpoints_rows,
+    count_events,
     dead_letters_rows,
-    events_rows,
+    event_types,
     format_rows,
+    has_event_type,
+    iter_events_rows,
+    iter_stream_rows,
+    no_leftover_sidecars,
     read_model_rows,
+    render_rows,
     runs_rows,
     snapshots_rows,
-    stream_rows,
+    stream_ids,
     streams_rows,
+    streams_with_id,
 )
 
 EXIT_BAD_INPUT = 2
+
+#: At most this many events in a table without ``--limit``: its widths need every row
+#: in memory first, and beyond this a table is no longer read, only searched.
+TABLE_CAP = 10_000
+
+#: At most this many streams named when a bare id matches several.
+STREAMS_SUGGESTED = 3
 
 
 def _fail(message: str) -> None:
@@ -63,24 +86,71 @@ def _inspect(db: Path) -> Iterator[EventStore]:
         _fail(f"{db}: is a directory, not an event store file")
     if db.is_file() and db.stat().st_size == 0:
         _fail(f"{db}: the file is empty, not an event store")
-    try:
-        store = EventStore.open(db, read_only=True)
-    except FileNotFoundError:
-        _fail(f"{db}: no such file")
-    except StoreError as error:
-        _fail(f"{db}: {error}")
-    except sqlite3.Error as error:
-        _fail(f"{db}: not an event store ({error})")
-    try:
-        yield store
-    except sqlite3.Error as error:
-        _fail(f"{db}: cannot read the store ({error})")
-    finally:
-        store.close()
+    with no_leftover_sidecars(db):
+        try:
+            store = EventStore.open(db, read_only=True)
+        except FileNotFoundError:
+            _fail(f"{db}: no such file")
+        except StoreError as error:
+            _fail(f"{db}: {error}")
+        except sqlite3.Error as error:
+            _fail(f"{db}: not an event store ({error})")
+        try:
+            yield store
+        except sqlite3.Error as error:
+            _fail(f"{db}: cannot read the store ({error})")
+        finally:
+            store.close()
 
 
-def _print(rows: list[dict[str, Any]], output_format: str, columns: Any = None) -> None:
+def _print(rows: Sequence[Mapping[str, Any]], output_format: str, columns: Any = None) -> None:
     click.echo(format_rows(rows, output_format, columns=columns))  # type: ignore[arg-type]
+
+
+def _print_events(
+    rows: Iterable[Mapping[str, Any]],
+    output_format: str,
+    capped: bool,
+    total: Callable[[], int],
+    advice: str,
+) -> None:
+    """Events as they are read for JSON and CSV; as a table, the first TABLE_CAP if ``capped``.
+
+    ``total`` is called only when a table is cut short, for the count in the note
+    on stderr, which ends with ``advice`` on how to see the others.
+    """
+    if output_format != "table":
+        for chunk in render_rows(rows, output_format, columns=EVENT_COLUMNS):  # type: ignore[arg-type]
+            click.echo(chunk, nl=False)
+        return
+    shown = list(islice(rows, TABLE_CAP + 1) if capped else rows)
+    if capped and len(shown) > TABLE_CAP:
+        del shown[TABLE_CAP:]
+        click.echo(f"showing the first {TABLE_CAP:,} of {total():,} events: {advice}", err=True)
+    _print(shown, output_format, EVENT_COLUMNS)
+
+
+def _unknown_stream(store: EventStore, db: Path, stream_id: str) -> str:
+    """Why ``stream_id`` names no stream, with the streams it may have meant.
+
+    Read models show an aggregate's bare id, while stream ids are
+    ``"{Aggregate}-{id}"``: a bare id is answered with the streams of that id.
+    """
+    message = f"{db}: no stream '{stream_id}' (see: workbench store streams {db})"
+    matches = streams_with_id(store, stream_id)
+    if matches:
+        quoted = [f"'{m}'" for m in matches[:STREAMS_SUGGESTED]]
+        named = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+        more = len(matches) - STREAMS_SUGGESTED
+        return f"{message}; did you mean {named}" + (f" (or {more} more)?" if more > 0 else "?")
+    hint = did_you_mean(stream_id, stream_ids(store))
+    return f"{message}; {hint}" if hint else message
+
+
+def _check_stream(store: EventStore, db: Path, stream_id: str) -> None:
+    """Exit 2 unless the store holds a stream ``stream_id`` (one with events)."""
+    if store.stream_version(stream_id) == 0:
+        _fail(_unknown_stream(store, db, stream_id))
 
 
 @store_group.command("streams")
@@ -102,35 +172,37 @@ def streams_command(db: Path, output_format: str) -> None:
     default=0,
     help="Only events after this position.",
 )
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help=f"At most this many events (a table shows at most {TABLE_CAP:,} without it).",
+)
 @click.option("--type", "event_type", metavar="TYPE", help="Only events of this type.")
 @FORMAT_OPTION
 def events_command(
     db: Path, from_position: int, limit: int | None, event_type: str | None, output_format: str
 ) -> None:
-    """The event log in position order."""
+    """The event log in position order.
+
+    JSON and CSV are written as the log is read, in constant memory: use them to
+    export a log of any length. A table is aligned over all its rows, so without
+    --limit it shows the first 10,000 events and says on stderr how many there are.
+    A --type the store holds no event of exits 2.
+    """
     with _inspect(db) as store:
-        if event_type is None:
-            rows = events_rows(store, from_position=from_position, limit=limit)
-        else:
-            rows = []
-            for event in store.iter_all(from_position):
-                if event.type == event_type:
-                    rows.append(_event_row(event))
-                    if limit is not None and len(rows) >= limit:
-                        break
-            if not rows:
-                known = sorted({t for info in store.streams() for t in info.types})
-                if event_type not in known:
-                    hint = (
-                        did_you_mean(event_type, known) or f"types in the store: {', '.join(known)}"
-                    )
-                    click.echo(f"no events of type {event_type!r} ({hint})", err=True)
-        _print(rows, output_format, EVENT_COLUMNS)
-
-
-def _event_row(event: Any) -> dict[str, Any]:
-    return {column: getattr(event, column) for column in EVENT_COLUMNS}
+        if event_type is not None and not has_event_type(store, event_type):
+            known = event_types(store)
+            listed = f"types in the store: {', '.join(known)}" if known else "the store is empty"
+            hint = did_you_mean(event_type, known)
+            _fail(
+                f"{db}: no events of type {event_type!r} ({listed})" + (f"; {hint}" if hint else "")
+            )
+        rows = iter_events_rows(
+            store, from_position=from_position, limit=limit, event_type=event_type
+        )
+        total = partial(count_events, store, from_position=from_position, event_type=event_type)
+        advice = "choose others with --from and --limit, or export all with --format csv or json"
+        _print_events(rows, output_format, limit is None, total, advice)
 
 
 @store_group.command("stream")
@@ -138,12 +210,17 @@ def _event_row(event: Any) -> dict[str, Any]:
 @click.argument("stream_id", metavar="ID")
 @FORMAT_OPTION
 def stream_command(db: Path, stream_id: str, output_format: str) -> None:
-    """The events of one stream (its id as "store streams" shows it), by version."""
+    """The events of one stream (its id as "store streams" shows it), by version.
+
+    JSON and CSV are written as the stream is read, in constant memory; a table shows
+    its first 10,000 events (stderr says so). An id that names no stream exits 2,
+    naming the streams of that id when given an aggregate's bare id.
+    """
     with _inspect(db) as store:
-        rows = stream_rows(store, stream_id)
-        if not rows:
-            _fail(f"{db}: no stream '{stream_id}' (see: workbench store streams {db})")
-        _print(rows, output_format, EVENT_COLUMNS)
+        _check_stream(store, db, stream_id)
+        rows = iter_stream_rows(store, stream_id)
+        total = partial(store.stream_version, stream_id)
+        _print_events(rows, output_format, True, total, "export all with --format csv or json")
 
 
 @store_group.command("read-model")
@@ -185,8 +262,14 @@ def _choose_read_model(name: str, known: list[tuple[str, str]]) -> str | None:
 @click.option("--stream", "stream_id", metavar="ID", help="Only this stream's snapshots.")
 @FORMAT_OPTION
 def snapshots_command(db: Path, stream_id: str | None, output_format: str) -> None:
-    """Aggregate snapshots, by stream and version."""
+    """Aggregate snapshots, by stream and version.
+
+    A --stream the store holds no events of exits 2; a stream without snapshots
+    lists none.
+    """
     with _inspect(db) as store:
+        if stream_id is not None:
+            _check_stream(store, db, stream_id)
         _print(
             snapshots_rows(store, stream_id),
             output_format,

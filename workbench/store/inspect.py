@@ -3,7 +3,10 @@
 Why pure functions returning rows: the CLI only picks a function and a format, tests
 check the rows without parsing text, and every format (aligned table, JSON, CSV) shows
 the same columns in the same order. Each function returns a list of dicts whose keys
-are in display order::
+are in display order; the event log can be far longer than memory allows, so its
+listings also come as iterators (:func:`iter_events_rows`, :func:`iter_stream_rows`)
+that read SQLite a page at a time, and :func:`render_rows` turns any iterable of rows
+into JSON or CSV text chunk by chunk::
 
     >>> from workbench.store import EventStore, NewEvent
     >>> store = EventStore.open(":memory:")
@@ -25,26 +28,37 @@ import datetime
 import enum
 import io
 import json
+import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
-from .codec import encode
+from .codec import decode, encode
 from .eventstore import EventStore
-from .records import RecordedEvent
 
 __all__ = [
     "EVENT_COLUMNS",
     "checkpoints_rows",
+    "count_events",
     "dead_letters_rows",
+    "event_types",
     "events_rows",
     "format_rows",
+    "has_event_type",
+    "iter_events_rows",
+    "iter_stream_rows",
+    "no_leftover_sidecars",
     "read_model_rows",
+    "render_rows",
     "runs_rows",
     "snapshots_rows",
+    "stream_ids",
     "stream_rows",
     "streams_rows",
+    "streams_with_id",
 ]
 
 Row = dict[str, Any]
@@ -80,33 +94,145 @@ def streams_rows(store: EventStore) -> list[Row]:
     ]
 
 
-def _event_row(e: RecordedEvent) -> Row:
-    return {
-        "position": e.position,
-        "stream_id": e.stream_id,
-        "version": e.version,
-        "type": e.type,
-        "schema_version": e.schema_version,
-        "event_id": e.event_id,
-        "causation_id": e.causation_id,
-        "correlation_id": e.correlation_id,
-        "recorded_at": e.recorded_at,
-        "data": e.data,
-    }
+#: The events table's columns in :data:`EVENT_COLUMNS` order.
+_SELECT_EVENTS = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+
+#: Events read from SQLite per query: enough to make paging cheap, few enough that
+#: memory stays flat however long the log is.
+PAGE_SIZE = 1000
+
+
+def _event_row(row: Sequence[Any]) -> Row:
+    """A row of :data:`_SELECT_EVENTS` as a listing row, ``data`` decoded."""
+    values = dict(zip(EVENT_COLUMNS, row, strict=True))
+    values["data"] = decode(values["data"])
+    return values
+
+
+def _paged_events(
+    store: EventStore,
+    key: Literal["position", "version"],
+    after: int,
+    where: str,
+    params: tuple[Any, ...],
+    limit: int | None,
+    page_size: int,
+) -> Iterator[Row]:
+    """Events with ``key > after`` matching ``where``, by ``key``, one page per query.
+
+    Keyset paging (``key > last seen``) rather than OFFSET: each page is an index
+    seek, so reading the whole log stays linear, and only a page is held at a time.
+    """
+    sql = f"{_SELECT_EVENTS} WHERE {key} > ?{where} ORDER BY {key} LIMIT ?"
+    column = EVENT_COLUMNS.index(key)
+    remaining = limit
+    while remaining is None or remaining > 0:
+        size = page_size if remaining is None else min(page_size, remaining)
+        page = store.connection.execute(sql, (after, *params, size)).fetchall()
+        for row in page:
+            yield _event_row(row)
+        if len(page) < size:
+            return
+        after = page[-1][column]
+        if remaining is not None:
+            remaining -= len(page)
+
+
+def iter_events_rows(
+    store: EventStore,
+    *,
+    from_position: int = 0,
+    limit: int | None = None,
+    event_type: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> Iterator[Row]:
+    """Events after ``from_position`` (of one type, at most ``limit``), by position.
+
+    Read ``page_size`` at a time, so an export of any length holds one page.
+    """
+    where, params = ("", ()) if event_type is None else (" AND type = ?", (event_type,))
+    return _paged_events(store, "position", from_position, where, params, limit, page_size)
 
 
 def events_rows(
-    store: EventStore, *, from_position: int = 0, limit: int | None = None
+    store: EventStore,
+    *,
+    from_position: int = 0,
+    limit: int | None = None,
+    event_type: str | None = None,
 ) -> list[Row]:
     """Events of the whole log after ``from_position`` (at most ``limit``), by position."""
-    if limit is not None:
-        return [_event_row(e) for e in store.read_all(from_position, limit)]
-    return [_event_row(e) for e in store.iter_all(from_position)]
+    return list(
+        iter_events_rows(store, from_position=from_position, limit=limit, event_type=event_type)
+    )
+
+
+def count_events(
+    store: EventStore, *, from_position: int = 0, event_type: str | None = None
+) -> int:
+    """How many events :func:`iter_events_rows` would list without a limit."""
+    sql = "SELECT COUNT(*) FROM events WHERE position > ?"
+    params: tuple[Any, ...] = (from_position,)
+    if event_type is not None:
+        sql, params = sql + " AND type = ?", (*params, event_type)
+    (count,) = store.connection.execute(sql, params).fetchone()
+    return int(count)
+
+
+def iter_stream_rows(
+    store: EventStore, stream_id: str, *, from_version: int = 1, page_size: int = PAGE_SIZE
+) -> Iterator[Row]:
+    """Events of one stream, by version, read ``page_size`` at a time."""
+    params = (stream_id,)
+    return _paged_events(
+        store, "version", from_version - 1, " AND stream_id = ?", params, None, page_size
+    )
 
 
 def stream_rows(store: EventStore, stream_id: str, *, from_version: int = 1) -> list[Row]:
     """Events of one stream, by version."""
-    return [_event_row(e) for e in store.read_stream(stream_id, from_version)]
+    return list(iter_stream_rows(store, stream_id, from_version=from_version))
+
+
+# -- what filters can name -----------------------------------------------------------
+
+
+def has_event_type(store: EventStore, event_type: str) -> bool:
+    """Whether any event of the log has this type (wherever it is)."""
+    sql = "SELECT 1 FROM events WHERE type = ? LIMIT 1"
+    return store.connection.execute(sql, (event_type,)).fetchone() is not None
+
+
+def event_types(store: EventStore) -> list[str]:
+    """The distinct event types of the log, sorted."""
+    rows = store.connection.execute("SELECT DISTINCT type FROM events ORDER BY type")
+    return [t for (t,) in rows]
+
+
+def stream_ids(store: EventStore) -> list[str]:
+    """Every stream id, sorted (from the stream/version index, without reading events)."""
+    rows = store.connection.execute("SELECT DISTINCT stream_id FROM events ORDER BY stream_id")
+    return [s for (s,) in rows]
+
+
+def streams_with_id(store: EventStore, bare_id: str) -> list[str]:
+    """The streams whose id part is ``bare_id``, sorted.
+
+    Stream ids are ``"{Aggregate}-{id}"`` and read models show the bare id, which
+    itself may hold dashes (a UUID does), so the id part is all after the first dash::
+
+        >>> from workbench.store import NewEvent
+        >>> store = EventStore.open(":memory:")
+        >>> _ = store.append("Member-4a-1c", [NewEvent(type="Joined", data={},
+        ...     event_id="e1", recorded_at="2024-01-01T00:00:00Z")], expected_version=0)
+        >>> streams_with_id(store, "4a-1c"), streams_with_id(store, "1c")
+        (['Member-4a-1c'], [])
+    """
+    sql = (
+        "SELECT DISTINCT stream_id FROM events WHERE instr(stream_id, '-') > 0 "
+        "AND substr(stream_id, instr(stream_id, '-') + 1) = ? ORDER BY stream_id"
+    )
+    return [s for (s,) in store.connection.execute(sql, (bare_id,))]
 
 
 def read_model_rows(store: EventStore, name: str) -> list[Row]:
@@ -219,6 +345,71 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot show a value of type {type(value).__name__}")
 
 
+def render_rows(
+    rows: Iterable[Mapping[str, Any]],
+    fmt: Literal["json", "csv"],
+    *,
+    columns: Sequence[str],
+    chunk_rows: int = PAGE_SIZE,
+) -> Iterator[str]:
+    """The ``json`` or ``csv`` text of ``rows``, in chunks of ``chunk_rows`` rows.
+
+    Why chunks: an export of the whole log must not hold the whole log, so rows are
+    turned into text as they are read and each chunk can be written out at once. The
+    chunks joined are :func:`format_rows` of the same rows plus a final newline, byte
+    for byte: JSON is still one array (each object indented as ``json.dumps`` of the
+    whole list would), CSV one header and a line per row::
+
+        >>> list(render_rows(iter([{"id": "a"}, {"id": "b"}]), "csv", columns=["id"],
+        ...     chunk_rows=1))
+        ['id\\na\\n', 'b\\n']
+    """
+    if fmt == "json":
+        return _render_json(rows, columns, chunk_rows)
+    if fmt == "csv":
+        return _render_csv(rows, columns, chunk_rows)
+    raise ValueError(f"unknown format {fmt!r}: use json or csv")
+
+
+def _render_json(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[str], chunk_rows: int
+) -> Iterator[str]:
+    parts: list[str] = []
+    count = 0
+    for row in rows:
+        text = json.dumps(
+            {c: row.get(c) for c in columns}, indent=2, ensure_ascii=False, default=_json_default
+        )
+        # JSON text has no raw newline inside a string, so every newline starts a line.
+        parts.append(("[\n  " if count == 0 else ",\n  ") + text.replace("\n", "\n  "))
+        count += 1
+        if count % chunk_rows == 0:
+            yield "".join(parts)
+            parts.clear()
+    parts.append("\n]\n" if count else "[]\n")
+    yield "".join(parts)
+
+
+def _render_csv(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[str], chunk_rows: int
+) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if columns:
+        writer.writerow(columns)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_cell(row.get(c)) for c in columns])
+        if count % chunk_rows == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    if count == 0 and not columns:
+        yield "\n"  # nothing at all is still one (empty) line, as an echo of "" is
+    elif out.tell():
+        yield out.getvalue()
+
+
 def format_rows(
     rows: Sequence[Mapping[str, Any]],
     fmt: Format,
@@ -245,17 +436,9 @@ def format_rows(
         ]
     """
     names = _columns(rows, columns)
-    if fmt == "json":
-        objects = [{c: row.get(c) for c in names} for row in rows]
-        return json.dumps(objects, indent=2, ensure_ascii=False, default=_json_default)
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        if names:
-            writer.writerow(names)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in names])
-        return out.getvalue().rstrip("\n")
+    if fmt in ("json", "csv"):
+        text = "".join(render_rows(rows, fmt, columns=names, chunk_rows=max(len(rows), 1)))
+        return text.removesuffix("\n")
     if fmt == "table":
         if not names:
             return "(no rows)"
@@ -277,3 +460,49 @@ def format_rows(
         out_lines += [line(r) for r in cells]
         return "\n".join(out_lines)
     raise ValueError(f"unknown format {fmt!r}: use table, json or csv")
+
+
+# -- leaving no trace ----------------------------------------------------------------
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    """The WAL and shared-memory files SQLite keeps next to a database in WAL mode."""
+    return Path(f"{path}-wal"), Path(f"{path}-shm")
+
+
+@contextmanager
+def no_leftover_sidecars(path: Path) -> Iterator[None]:
+    """Around a read-only look at ``path``: remove the empty ``-wal``/``-shm`` it made.
+
+    A read-only connection to a WAL-mode file creates both files when they are
+    missing but cannot delete them on close (only a connection that may checkpoint
+    does that), so every look would leave an empty WAL and a 32 KiB wal-index next to
+    a file that had none. They are removed only if neither existed before and the WAL
+    is still empty: then it holds nothing. Even so, another process may have opened
+    the file meanwhile and be using them, so the removal is left to SQLite itself: a
+    connection that reads nothing and closes deletes them only if it can lock the file
+    exclusively, i.e. if it was the last one open (it checkpoints an empty WAL, which
+    writes nothing to the database).
+    """
+    existed = any(p.exists() for p in _sidecars(path))
+    try:
+        yield
+    finally:
+        if not existed:
+            _remove_empty_sidecars(path)
+
+
+def _remove_empty_sidecars(path: Path) -> None:
+    wal, _ = _sidecars(path)
+    try:
+        if not path.is_file() or not wal.is_file() or wal.stat().st_size != 0:
+            return
+        conn = sqlite3.connect(
+            path.resolve().as_uri() + "?mode=rw", uri=True, timeout=0, isolation_level=None
+        )
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()  # opens the WAL
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error):
+        pass  # tidying is a courtesy: a file we may not write keeps its sidecars
