@@ -81,18 +81,19 @@ def test_optional_fields_may_be_left_out_of_a_step() -> None:
     assert runtime_failures(text) == []
 
 
-def test_a_default_does_not_make_a_command_field_optional_in_the_simulator() -> None:
-    # The simulator fills in no command or event field from its default, so neither
-    # may validation: a scenario that passes validation must be able to run.
+def test_a_command_field_with_a_default_may_be_left_out_and_takes_it() -> None:
+    # The simulator fills a left-out field in from its default, so validation must
+    # accept the step: what validates runs, and what runs validates.
     text = mutate(
         "fields: {counter_id: uuid, by: int}\n    rules",
         "fields: {counter_id: uuid, by: {type: int, default: 1}}\n    rules",
     )
     text = mutate(WHEN, "      Increment: {counter_id: c1}", text)
-    assert [d.message for d in diagnostics(text, "WB505")] == [
-        "command 'Increment' needs field 'by' (int)"
-    ]
-    assert runtime_failures(text) == ["command 'Increment' needs field 'by' (int)"]
+    text = mutate(
+        "- Incremented: {counter_id: c1, by: 3}", "- Incremented: {counter_id: c1, by: 1}", text
+    )
+    assert diagnostics(text, "WB505") == []
+    assert runtime_failures(text) == []
 
 
 def test_expectations_under_then_may_be_partial() -> None:

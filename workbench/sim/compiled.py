@@ -28,7 +28,15 @@ from workbench.model.expressions import (
     ExpressionError,
     compile_expression,
 )
-from workbench.model.schema import Command, Event, Model, Policy, Projection, StreamExpectation
+from workbench.model.schema import (
+    Command,
+    Event,
+    Fields,
+    Model,
+    Policy,
+    Projection,
+    StreamExpectation,
+)
 from workbench.model.types import TypeRef, parse_type
 from workbench.sim.clock import parse_duration
 from workbench.sim.values import ValueConversionError, ValueTypes
@@ -204,6 +212,9 @@ class CompiledCommand:
     types: dict[str, TypeRef]
     rules: tuple[tuple[Expr, str, str], ...]
     emits: tuple[CompiledEmit, ...]
+    #: The declared defaults of the fields that have one, converted: what input that
+    #: leaves such a field out gets (a copy, see :func:`~.values.fresh_default`).
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -214,6 +225,8 @@ class CompiledEvent:
     version: int
     types: dict[str, TypeRef]
     evolve: tuple[tuple[str, Expr], ...]
+    #: As :attr:`CompiledCommand.defaults`: for events given as history.
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -315,9 +328,9 @@ def compile_model(model: Model) -> CompiledModel:
             snapshot_every=aggregate.snapshot_every,
         )
     for name, command in model.commands.items():
-        compiled.commands[name] = _command(compiler, name, command)
+        compiled.commands[name] = _command(compiler, values, name, command)
     for name, event in model.events.items():
-        compiled.events[name] = _event(compiler, name, event)
+        compiled.events[name] = _event(compiler, values, name, event)
     for name, projection in model.projections.items():
         compiled.projections[name] = _projection(compiler, values, name, projection)
     compiled.policies = tuple(
@@ -338,6 +351,16 @@ def constant_values(model: Model, values: ValueTypes) -> dict[str, Any]:
         except ValueConversionError as error:
             raise ModelNotRunnable(str(error)) from None
     return out
+
+
+def _declared_defaults(values: ValueTypes, fields: Fields, owner: str) -> dict[str, Any]:
+    """The converted defaults of the fields that declare one (``default: null`` too):
+    only those may be left out of input; the others keep their "needs field" error."""
+    return {
+        f: _default(values, spec, f"field '{f}' of {owner}")
+        for f, spec in fields.items()
+        if spec.has_default
+    }
 
 
 def _default(values: ValueTypes, spec: Any, where: str) -> Any:
@@ -361,7 +384,7 @@ class _Compiler:
         return None if source is None else self.expr(source, roots, what)
 
 
-def _command(c: _Compiler, name: str, command: Command) -> CompiledCommand:
+def _command(c: _Compiler, values: ValueTypes, name: str, command: Command) -> CompiledCommand:
     roots = {"command", "state"}
     emits = []
     for index, emit in enumerate(command.emits, start=1):
@@ -389,10 +412,11 @@ def _command(c: _Compiler, name: str, command: Command) -> CompiledCommand:
             for i, rule in enumerate(command.rules, start=1)
         ),
         emits=tuple(emits),
+        defaults=_declared_defaults(values, command.fields, f"command '{name}'"),
     )
 
 
-def _event(c: _Compiler, name: str, event: Event) -> CompiledEvent:
+def _event(c: _Compiler, values: ValueTypes, name: str, event: Event) -> CompiledEvent:
     return CompiledEvent(
         name=name,
         aggregate=event.aggregate,
@@ -403,6 +427,7 @@ def _event(c: _Compiler, name: str, event: Event) -> CompiledEvent:
             (f, c.expr(src, {"state", "event"}, f"evolve '{f}' of event '{name}'"))
             for f, src in event.evolve.items()
         ),
+        defaults=_declared_defaults(values, event.fields, f"event '{name}'"),
     )
 
 

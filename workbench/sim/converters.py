@@ -33,12 +33,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
 from workbench.model.types import TypeRef
-from workbench.sim.values import UuidHook, ValueTypes, _key_text, _plain_json
+from workbench.sim.values import UuidHook, ValueTypes, _key_text, _plain_json, fresh_default
 
 __all__ = [
     "Miss",
@@ -198,11 +198,18 @@ def converter(values: ValueTypes, t: TypeRef) -> Convert:
     return _any
 
 
-def record_converter(values: ValueTypes, types: Mapping[str, TypeRef]) -> Convert:
+def record_converter(
+    values: ValueTypes, types: Mapping[str, TypeRef], *, defaulted: Collection[str] = ()
+) -> Convert:
     """The fast path of ``values.fields(v, types)``: a dict of exactly ``types``' fields
-    in their order (missing optional ones ``None``), or :class:`Miss`."""
+    in their order (missing optional ones ``None``), or :class:`Miss`.
+
+    A missing field named in ``defaulted`` misses even when optional: it takes its
+    default, which the caller's slow path fills in (the common case, every field
+    given, pays nothing for it)."""
     converters = tuple(
-        (name, converter(values, t), t.kind in ("optional", "any")) for name, t in types.items()
+        (name, converter(values, t), t.kind in ("optional", "any") and name not in defaulted)
+        for name, t in types.items()
     )
     names = frozenset(types)
 
@@ -223,13 +230,20 @@ def record_converter(values: ValueTypes, types: Mapping[str, TypeRef]) -> Conver
 
 
 def fields_converter(
-    values: ValueTypes, types: Mapping[str, TypeRef], *, owner: str
+    values: ValueTypes,
+    types: Mapping[str, TypeRef],
+    *,
+    owner: str,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Callable[..., dict[str, Any]]:
-    """``values.fields(v, types, owner=owner)`` compiled for ``types``: the fast path for
-    values already typed, field by field when some are not (a placeholder in a uuid
-    field, text for a decimal), and the full method for anything it must refuse, so
-    its errors are the ones ``fields`` raises."""
-    fast = record_converter(values, types)
+    """``values.fields(v, types, owner=owner, defaults=defaults)`` compiled for ``types``:
+    the fast path for values already typed and complete, field by field when some are
+    not (a placeholder in a uuid field, text for a decimal, a field left to its
+    default), and the full method for anything it must refuse, so its errors are the
+    ones ``fields`` raises. ``defaults`` are runtime values; each use gets a copy of a
+    list, dict or record one."""
+    defaults = dict(defaults or {})
+    fast = record_converter(values, types, defaulted=defaults)
     names = frozenset(types)
     per_field = tuple(
         (
@@ -253,7 +267,8 @@ def fields_converter(
             except Miss:
                 pass
         if type(given) is not dict or not names.issuperset(given):
-            return fields(given, types, owner=owner, uuid_hook=uuid_hook)  # it refuses
+            # it refuses unknown fields, or converts a mapping that is not a dict
+            return fields(given, types, owner=owner, uuid_hook=uuid_hook, defaults=defaults)
         out: dict[str, Any] = {}
         for name, fast_one, t, may_be_unset, where, is_uuid in per_field:
             if name in given:
@@ -273,10 +288,12 @@ def fields_converter(
                         out[name] = uuid_hook(value)
                     else:
                         out[name] = convert_one(value, t, where=where, uuid_hook=uuid_hook)
+            elif name in defaults:
+                out[name] = fresh_default(defaults[name])
             elif may_be_unset:
                 out[name] = None
             else:  # the full method raises its "needs field" error (hooks give the same ids)
-                return fields(given, types, owner=owner, uuid_hook=uuid_hook)
+                return fields(given, types, owner=owner, uuid_hook=uuid_hook, defaults=defaults)
         return out
 
     return convert

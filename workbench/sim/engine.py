@@ -242,7 +242,8 @@ class Engine:
         *,
         uuid_hook: UuidHook | None = None,
     ) -> CommandMessage:
-        """A new outside command: fields converted by type, a fresh id starting a new chain."""
+        """A new outside command: fields converted by type (one left out takes its declared
+        default), a fresh id starting a new chain."""
         return self._outside_command(name, fields, uuid_hook, self.ids.message_id())
 
     def _outside_command(
@@ -328,14 +329,19 @@ class Engine:
         """Append an event directly to its stream, as history: no command, no policies.
 
         The stream comes from the aggregate's id field in ``fields``; an event from an
-        external system goes to a stream named after that system.
+        external system goes to a stream named after that system. A field left out
+        takes its declared default, as a command's does.
         """
         event = self.compiled.events.get(name)
         if event is None:
             raise InputError(f"unknown event '{name}'")
         try:
             data = self.compiled.values.fields(
-                fields or {}, event.types, owner=f"event '{name}'", uuid_hook=uuid_hook
+                fields or {},
+                event.types,
+                owner=f"event '{name}'",
+                uuid_hook=uuid_hook,
+                defaults=event.defaults,
             )
         except ValueConversionError as error:
             raise InputError(str(error)) from None
@@ -539,7 +545,10 @@ class Engine:
             if command is None:
                 raise InputError(f"unknown command '{name}'")
             convert = self._inputs[name] = fields_converter(
-                self.compiled.values, command.types, owner=f"command '{name}'"
+                self.compiled.values,
+                command.types,
+                owner=f"command '{name}'",
+                defaults=command.defaults,
             )
         return convert
 

@@ -24,6 +24,7 @@ Decimal('1.50')
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
@@ -138,10 +139,14 @@ class ValueTypes:
         *,
         owner: str,
         uuid_hook: UuidHook | None = None,
+        defaults: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Every field of a message or record: given ones converted, missing optional ones None.
+        """Every field of a message or record: given ones converted, missing ones their
+        entry in ``defaults`` (runtime values, see :func:`fresh_default`), else None if
+        optional.
 
-        A missing non-optional field or an unknown one is an error naming ``owner``.
+        A missing non-optional field without a default, or an unknown one, is an error
+        naming ``owner``.
         """
         unknown = [name for name in values if name not in types]
         if unknown:
@@ -154,6 +159,8 @@ class ValueTypes:
                 out[name] = self.convert(
                     values[name], t, where=f"{owner} field '{name}'", uuid_hook=uuid_hook
                 )
+            elif defaults is not None and name in defaults:
+                out[name] = fresh_default(defaults[name])
             elif t.kind in ("optional", "any"):
                 out[name] = None
             else:
@@ -213,6 +220,15 @@ class ValueTypes:
 
 
 _ANY = TypeRef("any")
+
+#: Runtime values nobody can change in place: a default of one of these is shared.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
+
+
+def fresh_default(value: Any) -> Any:
+    """A converted default as a field's value: a copy when it is a list, dict or record,
+    so that one message changing its value in place cannot change the next message's."""
+    return value if type(value) in _IMMUTABLE else copy.deepcopy(value)
 
 
 def _key_text(key: Any) -> str:

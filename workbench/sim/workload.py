@@ -36,10 +36,11 @@ Steps:
 
 Everything the file can get wrong that does not depend on values is found when it is
 loaded, with ``file:line:column``: unknown keys, unknown commands or fields, missing
-required fields, values that do not fit their field's type (placeholders allowed in
-``uuid`` positions; a text with counters is checked with every counter at 1), bad
-durations, times and counters. Values are converted when their step runs
-(placeholders are only known then).
+required fields (a field with a ``default`` or an optional type may be left out),
+values that do not fit their field's type (placeholders allowed in ``uuid``
+positions; a text with counters is checked with every counter at 1), bad durations,
+times and counters. Values are converted when their step runs (placeholders are only
+known then).
 
 Steps are expanded lazily (:meth:`Workload.items`), so a ``repeat`` of a million
 commands costs no memory up front; :meth:`Workload.command_count` says how many
@@ -57,7 +58,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from workbench.model.diagnostics import Diagnostic, Location, did_you_mean
-from workbench.model.schema import Model
+from workbench.model.schema import FieldSpec, Model
 from workbench.model.types import ANY, TypeRef, TypeSyntaxError, check_value, parse_type
 from workbench.model.yaml_compose import Failure, Problem, build_data, compose
 from workbench.model.yamlio import DocumentError, YamlDocument, YamlPath, read_document
@@ -352,7 +353,7 @@ class _Parser:
                     did_you_mean(str(key), command.fields),
                 )
         for field_name, spec in command.fields.items():
-            if field_name not in body and parse_type(spec.type).kind not in ("optional", "any"):
+            if field_name not in body and not _may_be_left_out(spec):
                 raise self.fail(here, f"command '{name}' needs field '{field_name}' ({spec.type})")
         counted = False
         for key, value in body.items():
@@ -402,6 +403,12 @@ def _type(text: str) -> TypeRef:
         return parse_type(text)
     except TypeSyntaxError:
         return ANY
+
+
+def _may_be_left_out(spec: FieldSpec) -> bool:
+    """Whether a step may leave the field out, as the engine decides: it takes its
+    declared default, or ``None`` if it is optional (or of an unknown type)."""
+    return spec.has_default or _type(spec.type).kind in ("optional", "any")
 
 
 def _is_int(value: Any) -> bool:

@@ -54,7 +54,9 @@ def check_fields(ctx: ValidationContext) -> None:
                     hint="use ASCII letters, digits and '_', starting with a letter",
                 )
             type_ref = _check_type(ctx, spec.type, field_path)
-            if type_ref is not None and spec.has_default and spec.default is not None:
+            if type_ref is not None and spec.has_default:
+                # ``default: null`` too: the simulator converts every declared default
+                # (it fills command and event input with them), and null fits only T?.
                 _check_default(ctx, spec.default, type_ref, (*field_path, "default"))
     for name, aggregate in model.aggregates.items():
         _check_type(ctx, aggregate.id_type, ("aggregates", name, "id_type"))

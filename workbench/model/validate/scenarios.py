@@ -7,8 +7,9 @@ commands). Literal values are checked against field types; an id such as ``b1`` 
 placeholder for a generated id and is accepted wherever an id is expected.
 
 Steps that are *input* (given steps and the ``when``) must give every field the
-simulator requires, exactly as it decides: all but the optional (``T?``) ones, since it
-fills in nothing else. Steps under ``then`` are expectations and may be partial.
+simulator requires, exactly as it decides: all but those with a ``default`` (it fills
+that in) and the optional (``T?``) ones (``None``). Steps under ``then`` are
+expectations and may be partial.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from workbench.model.diagnostics import did_you_mean
-from workbench.model.schema import STREAM_EXISTS_ERROR, STREAM_MISSING_ERROR, Scenario, Step
+from workbench.model.schema import (
+    STREAM_EXISTS_ERROR,
+    STREAM_MISSING_ERROR,
+    Fields,
+    Scenario,
+    Step,
+)
 from workbench.model.types import TypeRef, check_value, named_types
 from workbench.model.validate.context import ValidationContext
 from workbench.model.yamlio import YamlPath
@@ -216,15 +223,15 @@ def _check_step(
     )
     types = ctx.field_types(fields)
     _check_values(ctx, step.fields, types, path, owner=f"{kind} '{step.message}'")
-    missing = _missing_fields(step.fields, types) if placed else []
+    missing = _missing_fields(step.fields, types, fields) if placed else []
     if missing:
         shown = ", ".join(f"'{name}' ({types[name]})" for name in missing)
         ctx.report(
             "WB505",
             f"{kind} '{step.message}' needs {'field' if len(missing) == 1 else 'fields'} {shown}",
             path,
-            hint="only optional ('T?') fields may be left out of a step that runs;"
-            " expectations under 'then' may be partial",
+            hint="only fields with a default or an optional ('T?') type may be left out"
+            " of a step that runs; expectations under 'then' may be partial",
         )
     if kind == "event":
         event = model.events[step.message]
@@ -234,6 +241,7 @@ def _check_step(
             and aggregate is not None
             and aggregate.id not in step.fields
             and aggregate.id not in missing
+            and _default_of(fields, aggregate.id) is None
         ):
             ctx.report(
                 "WB500",
@@ -244,18 +252,29 @@ def _check_step(
     return kind
 
 
-def _missing_fields(values: Mapping[str, Any], types: Mapping[str, TypeRef]) -> list[str]:
+def _missing_fields(
+    values: Mapping[str, Any], types: Mapping[str, TypeRef], specs: Fields
+) -> list[str]:
     """The fields the simulator will refuse a step without, in declaration order.
 
-    Mirrors ``ValueTypes.fields`` in the simulator: a field may be left out only when
-    its type is optional (or unknown, ``any``); a declared ``default`` does not count,
-    because the simulator does not fill in command or event fields from defaults.
+    Mirrors ``ValueTypes.fields`` in the simulator: a field may be left out when it
+    declares a ``default`` (the simulator fills it in) or its type is optional (or
+    unknown, ``any``).
     """
     return [
         name
         for name, type_ref in types.items()
-        if name not in values and type_ref.kind not in ("optional", "any")
+        if name not in values
+        and not specs[name].has_default
+        and type_ref.kind not in ("optional", "any")
     ]
+
+
+def _default_of(specs: Fields, name: str) -> Any:
+    """The declared default of field ``name`` (``None`` when it has none, or no such field):
+    an event step that leaves out its stream's id field may rely on a default id."""
+    spec = specs.get(name)
+    return spec.default if spec is not None and spec.has_default else None
 
 
 def _check_instant(ctx: ValidationContext, at: str | None, path: YamlPath) -> None:
