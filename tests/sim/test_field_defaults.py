@@ -258,3 +258,58 @@ def test_a_null_default_fits_an_optional_field() -> None:
         Engine.open(model).command_message("Add", {"tally_id": TALLY, "amount": 1}).fields["note"]
         is None
     )
+
+
+PAINT = """\
+workbench: 1
+name: Paint
+aggregates:
+  Wall: {id: wall_id, state: {coats: {type: int, default: 0}, colours: {type: "list[str]", default: []}}}
+commands:
+  Build: {aggregate: Wall, stream: new, fields: {wall_id: uuid}, emits: [Built: {}]}
+  Paint:
+    aggregate: Wall
+    fields: {wall_id: uuid, coats: {type: int, default: 2}, colour: {type: str, default: white}}
+    emits: [Painted: {}]
+events:
+  Built:
+    aggregate: Wall
+    fields: {wall_id: uuid, finish: {type: str, default: matt}}
+  Painted:
+    aggregate: Wall
+    fields: {wall_id: uuid, coats: int, colour: str, tags: {type: "list[str]", default: [fresh]}}
+    evolve: {coats: "state.coats + event.coats", colours: "state.colours + [event.colour]"}
+policies:
+  PaintNewWalls: {on: Built, issue: [Paint: {}]}
+"""
+
+
+def test_emitted_events_and_policy_commands_take_defaults_nothing_else_sets(
+    open_engine: OpenEngine,
+) -> None:
+    """``Built`` gets its ``finish`` from its default (the command has no such field),
+    and the policy's ``Paint`` its coats and colour (the event has neither)."""
+    from workbench.model.loader import load_model_text
+
+    loaded = load_model_text(PAINT, "paint.yaml")
+    assert loaded.ok, [d.render() for d in loaded.diagnostics]  # no WB400 / WB409
+    engine = open_engine(PAINT)
+    run = engine.execute("Build", {"wall_id": TALLY})
+    built, painted = run.events
+    assert built.data == {"wall_id": TALLY, "finish": "matt"}
+    assert painted.data == {"wall_id": TALLY, "coats": 2, "colour": "white", "tags": ["fresh"]}
+    again = engine.execute("Paint", {"wall_id": TALLY}).result
+    assert again is not None and again.events[0].data["tags"] == ["fresh"]
+    assert again.events[0].data["tags"] is not painted.data["tags"]  # not shared
+    assert engine.state("Wall", TALLY) == {"coats": 4, "colours": ["white", "white"]}
+
+
+def test_a_field_without_a_default_that_nothing_sets_is_still_wb400_and_wb409() -> None:
+    from workbench.model.loader import load_model_text
+
+    text = PAINT.replace("finish: {type: str, default: matt}", "finish: str").replace(
+        "coats: {type: int, default: 2}", "coats: int"
+    )
+    loaded = load_model_text(text, "paint.yaml")
+    codes = sorted(d.code for d in loaded.diagnostics.errors)
+    assert codes == ["WB400", "WB409"], [d.render() for d in loaded.diagnostics]

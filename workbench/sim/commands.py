@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.model.schema import STREAM_EXISTS_ERROR, STREAM_MISSING_ERROR
@@ -51,6 +51,7 @@ from workbench.sim.messages import (
     Rejected,
     domain_event,
 )
+from workbench.sim.values import fresh_default
 from workbench.store import ConcurrencyError, EventStore, NewEvent
 
 
@@ -85,6 +86,8 @@ class _EmitPlan:
     #: the same scalar type: the command's input converter already made the value
     #: what the event needs, so building the event is copying (``None``: convert).
     copied: tuple[str, ...] | None = None
+    #: The event's declared field defaults: what a field takes that nothing else sets.
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 class CommandHandler:
@@ -164,7 +167,7 @@ class CommandHandler:
                 )
                 else None
             )
-            plans.append(_EmitPlan(emit, fields, plain, event.version, copied))
+            plans.append(_EmitPlan(emit, fields, plain, event.version, copied, event.defaults))
         self._plans[command.name] = planned = tuple(plans)
         return planned
 
@@ -276,6 +279,9 @@ class CommandHandler:
                 value = expr.call(env, now)
             elif name in given:
                 value = given[name]
+            elif name in plan.defaults:
+                data[name] = fresh_default(plan.defaults[name])
+                continue
             elif may_be_unset:
                 data[name] = None
                 continue

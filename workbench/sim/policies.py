@@ -33,6 +33,7 @@ from workbench.sim.compiled import (
 )
 from workbench.sim.converters import Miss, converter
 from workbench.sim.messages import CommandMessage, DomainEvent, IssuedCommand, ReactionProblem
+from workbench.sim.values import fresh_default
 
 #: One field of an issued command, planned: name, expression (``None``: copied from the
 #: event field of that name), fast converter, type, where, whether it may stay unset.
@@ -131,12 +132,16 @@ class PolicyRunner:
             plan = self._plan(policy, index, issue)
         data = event.data
         values = self.compiled.values
+        defaults = self.compiled.commands[issue.command].defaults
         fields: dict[str, Any] = {}
         for name, expr, fast, t, where, may_be_unset in plan:
             if expr is not None:
                 value = expr(env, now)
             elif name in data:
                 value = data[name]
+            elif name in defaults:
+                fields[name] = fresh_default(defaults[name])
+                continue
             elif may_be_unset:
                 fields[name] = None
                 continue

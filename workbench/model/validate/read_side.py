@@ -131,4 +131,5 @@ def _check_policy(ctx: ValidationContext, path: YamlPath, name: str, policy: Pol
             missing_code="WB409",
             unknown_code="WB409",
             source=f"event '{policy.on}'",
+            defaulted={f for f, spec in command.fields.items() if spec.has_default},
         )

@@ -8,7 +8,7 @@ step to the current version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from workbench.model.diagnostics import did_you_mean
 from workbench.model.expressions import TypeScope, infer_type
@@ -116,6 +116,7 @@ def _check_command(ctx: ValidationContext, name: str, command: Command) -> None:
             missing_code="WB400",
             unknown_code="WB401",
             source="the command",
+            defaulted={f for f, spec in event.fields.items() if spec.has_default},
         )
 
 
@@ -131,8 +132,10 @@ def _check_assignments(
     missing_code: str,
     unknown_code: str,
     source: str,
+    defaulted: Collection[str] = (),
 ) -> None:
-    """Fields set by expressions exist and fit; the rest come by name from ``by_name`` or are optional."""
+    """Fields set by expressions exist and fit; the rest come by name from ``by_name``,
+    or are optional, or take their declared default (``defaulted``)."""
     for field_name, source_text in assignments.items():
         if field_name not in targets:
             ctx.report(
@@ -153,7 +156,7 @@ def _check_assignments(
     missing = [
         f
         for f, t in targets.items()
-        if f not in assignments and f not in by_name and t.kind != "optional"
+        if f not in assignments and f not in by_name and f not in defaulted and t.kind != "optional"
     ]
     if missing:
         ctx.report(
