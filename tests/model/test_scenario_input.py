@@ -232,3 +232,42 @@ def test_two_names_in_one_given_step_are_explained() -> None:
         "scenario 1 at given[0]: a step takes exactly one command or event, not 2"
         " (Incremented, Increment); give each its own step"
     ]
+
+
+AUTOMATION = """\
+workbench: 1
+name: Loans
+aggregates:
+  Book: {id: book_id, state: {lent: {type: bool, default: false}}}
+  Member: {id: member_id, state: {loans: {type: int, default: 0}}}
+commands:
+  LendBook: {aggregate: Book, fields: {book_id: uuid, member_id: uuid}, emits: [BookLent: {}]}
+  RecordLoan: {aggregate: Member, fields: {member_id: uuid, book_id: uuid}, emits: [LoanRecorded: {}]}
+events:
+  BookLent: {aggregate: Book, fields: {book_id: uuid, member_id: uuid}, evolve: {lent: "True"}}
+  LoanRecorded:
+    aggregate: Member
+    fields: {member_id: uuid, book_id: uuid}
+    evolve: {loans: "state.loans + 1"}
+policies:
+  RecordLoans: {on: BookLent, issue: [RecordLoan: {}]}
+scenarios:
+  - name: the loan is recorded on the member
+    when: {BookLent: {book_id: b1, member_id: m1}}
+    then:
+      commands: [RecordLoan: {member_id: m1, book_id: b1}]
+      state: {aggregate: AGGREGATE, id: ID, fields: FIELDS}
+"""
+
+
+def test_an_automation_scenario_checking_a_state_its_commands_would_change_is_warned() -> None:
+    """The issued RecordLoan is recorded, not run: Member's state is still as before."""
+    text = AUTOMATION.replace("AGGREGATE", "Member").replace("ID", "m1")
+    text = text.replace("FIELDS", "{loans: 1}")
+    (warning,) = diagnostics(text, "WB507")
+    assert warning.severity.value == "warning"
+    assert "RecordLoan" in warning.message and "'BookLent'" in warning.message
+    assert warning.location.line == line_of(text, "state: {aggregate")
+    # the state of the event's own aggregate is fine: nothing issued changes it
+    own = AUTOMATION.replace("AGGREGATE", "Book").replace("ID", "b1")
+    assert diagnostics(own.replace("FIELDS", "{lent: true}"), "WB507") == []

@@ -93,6 +93,7 @@ CODES: dict[str, str] = {
     "WB504": "duplicate scenario name",
     "WB505": "scenario step is missing required fields",
     "WB506": "scenario time is not an ISO date or date-time",
+    "WB507": "scenario checks a state its issued commands would change, before they run",
     # blueprint, completeness and flow
     "WB600": "slice names an unknown element",
     "WB601": "event is never emitted",

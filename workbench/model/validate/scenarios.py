@@ -364,3 +364,35 @@ def _check_state(ctx: ValidationContext, scenario: Scenario, then_path: YamlPath
         (*then_path, "state", "fields"),
         owner=f"state of '{aggregate_name}'",
     )
+    _check_state_after_reactions(ctx, scenario, aggregate_name, then_path)
+
+
+def _check_state_after_reactions(
+    ctx: ValidationContext, scenario: Scenario, aggregate_name: str, then_path: YamlPath
+) -> None:
+    """Warn when an automation scenario (``when`` an event) checks the state of an
+    aggregate that the commands issued in reaction would change: those commands are
+    recorded for ``then.commands``, not run, so the state is still the one before
+    them, and the check reads as if they had run."""
+    model = ctx.model
+    when = scenario.when
+    if when is None or when.message not in model.events:
+        return
+    changed_by = [
+        issued.command
+        for policy in (*model.policies.values(), *model.translations.values())
+        if policy.on == when.message
+        for issued in policy.issue
+        if issued.command in model.commands
+        and model.commands[issued.command].aggregate == aggregate_name
+    ]
+    if changed_by:
+        ctx.warn(
+            "WB507",
+            f"'then.state' of {aggregate_name} is read before {', '.join(dict.fromkeys(changed_by))} "
+            f"(issued in reaction to '{when.message}') runs: an automation scenario records "
+            "the commands it issues, it does not run them",
+            (*then_path, "state"),
+            key=True,
+            hint="check them under 'then.commands', or make the issued command the 'when' of a scenario of its own",
+        )
