@@ -197,10 +197,11 @@ def _echo_report(report: FailureReport) -> None:
         click.echo(f"  state of {report.state_of}:")
         click.echo(f"    {flow(report.state)}")
     click.echo(f"  steps (shrunk to {len(report.steps)}):")
+    width = len(str(len(report.steps)))
     for number, step in enumerate(report.steps, start=1):
-        click.echo(f"    {number}. {step.text()}")
+        click.echo(f"    {number:>{width}}. {step.text()}")
         for follow_up in step.follow_ups:
-            click.echo(f"         then {follow_up}")
+            click.echo(f"    {'':>{width}}     then {follow_up}")
     if report.traceback:
         click.echo("  traceback:")
         for line in report.traceback.rstrip().splitlines():
