@@ -213,7 +213,7 @@ class Simulation:
             summary.spell = placeholders.show_text
 
     def _record(self, run: Run, where: Location | None = None) -> None:
-        self.summary.add_run(run, str(where) if where is not None else None)
+        self.summary.add_run(run, where)  # spelled out only for a modeling error
         if self.observe is not None:
             self.observe(run)
 

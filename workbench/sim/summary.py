@@ -80,7 +80,7 @@ class Summary:
         for name, value in copy.deepcopy(counts).items():
             setattr(self, name, value)
 
-    def add_run(self, run: Run, where: str | None = None) -> None:
+    def add_run(self, run: Run, where: object | None = None) -> None:
         """Count every command ``run`` handled and every event it appended; ``where``
         (a workload's ``file:line``) goes into the messages of modeling errors."""
         for result in run.results:
@@ -102,7 +102,7 @@ class Summary:
                 self.ignored += 1
             elif isinstance(result, ModelingError):
                 self.modeling_errors += 1
-                at = f" ({where})" if where else ""
+                at = f" ({where})" if where is not None else ""
                 self._keep(
                     self.modeling_messages,
                     f"{result.command.name} on {result.stream_id}{at}: {result.message}",
