@@ -104,11 +104,28 @@ def test_the_depth_guard_stops_an_endless_chain_and_names_it(open_engine: OpenEn
     (problem,) = run.problems
     assert problem.source == "depth guard"
     assert "more than 5 commands" in problem.message
-    assert (
-        "Hit -> Hit_ -> Hit -> Hit_ -> Hit -> Hit_ -> Hit -> Hit_ -> Hit -> Hit_ -> Hit"
-        in problem.message
-    )
+    assert "(Hit -> Hit_) x 5 -> Hit" in problem.message  # the chain, its loop folded
     assert engine.state("Ball", BOOKING) == {"hits": 5}
+
+
+def test_a_loop_that_fans_out_is_stopped_by_its_size_and_reported_once(
+    open_engine: OpenEngine,
+) -> None:
+    """Three commands per event grow as 3^depth: the depth limit alone would let a
+    chain run 3^20 commands; the chain limit stops it, with one problem each."""
+    fanning = PING.replace(
+        "issue: {Hit: {}}", 'issue: [{command: Hit, for_each: "[1, 2, 3]", as: k}]'
+    )
+    engine = open_engine(fanning, max_chain=200)
+    run = engine.execute("Hit", {"ball_id": BOOKING})
+    assert len(run.results) == 200
+    (problem,) = run.problems
+    assert problem.source == "depth guard"
+    assert "more than 200 commands for one command" in problem.message
+    assert engine.state("Ball", BOOKING) == {"hits": 200}
+    deep = open_engine(fanning, max_depth=3)  # the depth guard reports once, not per branch
+    run = deep.execute("Hit", {"ball_id": BOOKING})
+    assert len(run.results) == 1 + 3 + 9 and len(run.problems) == 1
 
 
 def test_the_default_depth_limit_is_twenty(open_engine: OpenEngine) -> None:

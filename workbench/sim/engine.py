@@ -67,6 +67,8 @@ from workbench.store.codec import decode, encode
 
 #: How many commands one chain of policies may run before the engine stops it.
 DEFAULT_MAX_DEPTH = 20
+#: How many commands one outside command may set off in all (its chain's breadth).
+DEFAULT_MAX_CHAIN = 10_000
 #: How many appended events the engine keeps for the read models between catch-ups.
 MAX_FRESH_EVENTS = 100_000
 #: The store's page cache for a run, in KiB (SQLite's default is 2 MiB). Appends insert
@@ -80,6 +82,26 @@ STORE_CACHE_KIB = 32 * 1024
 #: machine crash may lose more of the last commits of a dry run (a killed process loses
 #: none; at ``FULL`` every commit is on disk).
 STORE_WAL_PAGES = 30_000
+
+
+def describe_chain(chain: tuple[str, ...]) -> str:
+    """A chain of commands and events for a message, its repeating part folded.
+
+    >>> describe_chain(("Ping", "Pinged", "Ping", "Pinged", "Ping"))
+    '(Ping -> Pinged) x 2 -> Ping'
+    >>> describe_chain(("Open", "Opened", "Notify"))
+    'Open -> Opened -> Notify'
+    """
+    for size in range(1, len(chain) // 2 + 1):
+        unit = chain[:size]
+        repeats = 1
+        while chain[repeats * size : (repeats + 1) * size] == unit:
+            repeats += 1
+        rest = chain[repeats * size :]
+        if repeats >= 2 and rest == unit[: len(rest)]:
+            folded = f"({' -> '.join(unit)}) x {repeats}"
+            return " -> ".join([folded, *rest]) if rest else folded
+    return " -> ".join(chain)
 
 
 class InputError(ValueError):
@@ -167,12 +189,14 @@ class Engine:
         max_depth: int = DEFAULT_MAX_DEPTH,
         project_inline: bool = True,
         compiled: CompiledModel | None = None,
+        max_chain: int = DEFAULT_MAX_CHAIN,
     ) -> None:
         self.model = model
         self.store = store
         self.clock = clock or SimClock()
         self.ids = IdGenerator(seed, self.clock)
         self.max_depth = max_depth
+        self.max_chain = max_chain
         self.project_inline = project_inline
         self.compiled = compiled or compile_model(model)
         self.upcaster = Upcaster(model, self.compiled.values)
@@ -210,6 +234,7 @@ class Engine:
         max_depth: int = DEFAULT_MAX_DEPTH,
         project_inline: bool = True,
         compiled: CompiledModel | None = None,
+        max_chain: int = DEFAULT_MAX_CHAIN,
     ) -> Engine:
         """Open (or create) the store at ``path`` with the simulated clock, and an engine on it."""
         clock = SimClock(start, tick)
@@ -228,6 +253,7 @@ class Engine:
             max_depth=max_depth,
             project_inline=project_inline,
             compiled=compiled,
+            max_chain=max_chain,
         )
 
     def close(self) -> None:
@@ -574,23 +600,47 @@ class Engine:
             self._process(item.message, run)
 
     def _process(self, message: CommandMessage, run: Run) -> CommandResult | None:
-        """Handle ``message`` and, breadth-first, every command its events cause."""
+        """Handle ``message`` and, breadth-first, every command its events cause.
+
+        Two guards stop a runaway chain of policies, each reported once as a problem:
+        depth (a loop, ``A -> B -> A ...``) and size (a loop that fans out, a policy
+        issuing three commands that each set it off again, grows as 3^depth long
+        before it gets deep).
+        """
         queue = deque([message])
         first: CommandResult | None = None
+        handled = 0
+        too_deep = False
         while queue:
             current = queue.popleft()
             if current.depth > self.max_depth:
-                chain = " -> ".join(current.chain)
+                if not too_deep:
+                    too_deep = True
+                    self._problems(
+                        run,
+                        [
+                            ReactionProblem(
+                                "depth guard",
+                                f"a chain of policies ran more than {self.max_depth} commands "
+                                f"deep and was stopped: {describe_chain(current.chain)}",
+                            )
+                        ],
+                    )
+                continue
+            handled += 1
+            if handled > self.max_chain:
                 self._problems(
                     run,
                     [
                         ReactionProblem(
                             "depth guard",
-                            f"a chain of policies ran more than {self.max_depth} commands deep and was stopped: {chain}",
+                            f"a chain of policies ran more than {self.max_chain:,} commands for "
+                            f"one command and was stopped, {len(queue) + 1:,} still queued: "
+                            f"{describe_chain(current.chain)}",
                         )
                     ],
                 )
-                continue
+                break
             result = self.handler.handle(current)
             self.clock.tick()
             run.results.append(result)

@@ -134,7 +134,7 @@ def _check_policy_cycles(ctx: ValidationContext) -> None:
                             if policy_name in model.policies
                             else ("translations", policy_name),
                             key=True,
-                            hint="make sure a rule or condition ends the loop; the simulator stops at its depth limit",
+                            hint="make sure a rule or condition ends the loop; the simulator stops a chain at its depth and size limits",
                         )
                 elif target not in trail[::4] and len(trail) < 60:
                     stack.append((target, step))
