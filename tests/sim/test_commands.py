@@ -277,3 +277,41 @@ events:
     assert noted.data == {"till_id": till, "note": None}
     plans = engine.handler._plans["Ring"]
     assert [plan.copied for plan in plans] == [None, ("till_id", "note")]
+
+
+def test_an_expression_reaching_infinity_or_nan_is_a_modeling_error_and_appends_nothing(
+    open_engine: OpenEngine,
+) -> None:
+    """JSON cannot store inf or NaN, and a decimal Infinity could not be read back:
+    a computed field or state that is not finite stops the command, as any misfit."""
+    engine = open_engine(
+        """\
+workbench: 1
+name: Inf
+aggregates:
+  A:
+    id: a_id
+    state: {f: {type: float, default: 0.0}, d: {type: decimal, default: "0"}}
+commands:
+  SetF: {aggregate: A, fields: {a_id: uuid, x: float}, emits: [FSet: {f: "command.x * 1e308 * 10"}]}
+  SetD: {aggregate: A, fields: {a_id: uuid, s: str}, emits: [DSet: {d: "decimal(command.s)"}]}
+  Grow: {aggregate: A, fields: {a_id: uuid, x: float}, emits: [Grown: {}]}
+events:
+  FSet: {aggregate: A, fields: {a_id: uuid, f: float}, evolve: {f: event.f}}
+  DSet: {aggregate: A, fields: {a_id: uuid, d: decimal}, evolve: {d: event.d}}
+  Grown: {aggregate: A, fields: {a_id: uuid, x: float}, evolve: {f: "state.f + event.x * 1e308 * 10"}}
+"""
+    )
+    a1 = "7a1e2c3d-0000-4000-8000-0000000000a1"
+    cases = [
+        ("SetF", {"x": 1.0}, "expected a finite float, got inf"),
+        ("SetD", {"s": "inf"}, "expected a finite decimal"),
+        ("SetD", {"s": "nan"}, "expected a finite decimal"),
+        ("Grow", {"x": 1.0}, "evolve 'f' of event 'Grown': expected a finite float"),
+    ]
+    for name, fields, message in cases:
+        result = engine.execute(name, {"a_id": a1, **fields}).result
+        assert isinstance(result, ModelingError), (name, fields, result)
+        assert message in result.message
+    assert engine.store.head_position() == 0
+    assert isinstance(engine.execute("SetD", {"a_id": a1, "s": "1.5"}).result, Accepted)

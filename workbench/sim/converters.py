@@ -97,10 +97,20 @@ def _uuid(value: Any) -> Any:
     raise Miss
 
 
+def _float(value: Any) -> Any:
+    """A finite float as it is; infinities and NaN (``1e308 * 10``) are for the full path,
+    which refuses them: JSON cannot store them and they compare as nothing else does."""
+    if type(value) is float and value - value == 0.0:  # inf - inf and nan - nan are nan
+        return value
+    raise Miss
+
+
 def _decimal(value: Any) -> Any:
     kind = type(value)
     if kind is Decimal:
-        return value
+        if value.is_finite():  # an expression can reach Infinity: the full path refuses it
+            return value
+        raise Miss
     if kind is str:  # as events store decimals; Decimal() ignores surrounding blanks too
         try:
             result = Decimal(value)
@@ -142,7 +152,7 @@ def _unknown(value: Any) -> Any:
 _PRIMITIVES: dict[str, Convert] = {
     "str": _exact(str),
     "int": _exact(int),
-    "float": _exact(float),
+    "float": _float,
     "decimal": _decimal,
     "bool": _exact(bool),
     "date": _from_iso(dt.date),

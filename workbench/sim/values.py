@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -292,13 +293,21 @@ def _int(value: Any, where: str, hook: UuidHook | None) -> Any:
 
 def _float(value: Any, where: str, hook: UuidHook | None) -> Any:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # an int or decimal beyond any float
+            raise _fail(where, "a finite float", value) from None
+        if math.isfinite(result):  # JSON cannot store inf or NaN, and NaN equals nothing
+            return result
+        raise _fail(where, "a finite float", value)
     raise _fail(where, "float", value)
 
 
 def _decimal(value: Any, where: str, hook: UuidHook | None) -> Any:
     if isinstance(value, Decimal):
-        return value
+        if value.is_finite():
+            return value
+        raise _fail(where, "a finite decimal", value)
     if isinstance(value, bool):
         raise _fail(where, "decimal", value)
     if isinstance(value, int | float | str):
