@@ -535,3 +535,59 @@ def test_bad_every_exits_2(tmp_path: Path, args: tuple[str, ...], message: str) 
     result = simulate(LIBRARY, "--db", tmp_path / "x.db", *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_a_file_another_run_is_writing_is_refused(tmp_path: Path) -> None:
+    """Two runs adding to one file would both run its pending delayed commands."""
+    import fcntl
+
+    db = tmp_path / "busy.db"
+    assert simulate(LIBRARY, "--commands", "10", "--db", db).exit_code in (0, 1)
+    before = db.read_bytes()
+    with open(db, "rb") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running simulate
+        for extra in (("--continue",), ("--force",)):
+            result = simulate(LIBRARY, "--commands", "10", "--db", db, *extra)
+            assert result.exit_code == 2
+            assert "is being written by another run" in result.output
+    assert db.read_bytes() == before
+    assert simulate(LIBRARY, "--commands", "10", "--db", db, "--continue").exit_code in (0, 1)
+
+
+def test_a_blank_database_a_killed_run_left_is_used_as_new(tmp_path: Path) -> None:
+    db = tmp_path / "blank.db"
+    with sqlite3.connect(db) as conn:  # a database with no tables, as a killed run leaves
+        conn.execute("PRAGMA journal_mode = WAL")
+    assert db.stat().st_size > 0
+    result = simulate(LIBRARY, "--commands", "10", "--db", db)
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_scratch_stores_of_killed_force_runs_are_cleared(tmp_path: Path) -> None:
+    db = tmp_path / "run.db"
+    assert simulate(LIBRARY, "--commands", "10", "--db", db).exit_code in (0, 1)
+    dead = tmp_path / f".run.db.{2**22 + 12345}.new"  # no such process
+    dead.write_bytes(b"half a store")
+    (tmp_path / f"{dead.name}-wal").write_bytes(b"wal")
+    alive = tmp_path / f".run.db.{os.getppid()}.new"  # a live process: not ours to remove
+    alive.write_bytes(b"in use")
+    assert simulate(LIBRARY, "--commands", "10", "--db", db, "--force").exit_code in (0, 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["run.db", alive.name])
+
+
+def test_a_store_that_cannot_be_written_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No traceback: the disk is full, the file read-only..."""
+    import workbench.cli.simulate_commands as simulate_module
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    db = tmp_path / "ro.db"
+    assert simulate(LIBRARY, "--commands", "10", "--db", db).exit_code in (0, 1)
+    monkeypatch.setattr(simulate_module.Simulation, "run", failing)
+    result = simulate(LIBRARY, "--commands", "10", "--db", db, "--continue")
+    assert result.exit_code == 2
+    assert f"{db}: cannot write the store: attempt to write a readonly database" in result.output
+    assert "Traceback" not in result.output

@@ -44,9 +44,11 @@ from workbench.sim.simulation import (
     DEFAULT_BATCH,
     DatabaseRefused,
     Simulation,
+    blank_sqlite_file,
     check_database,
     generated_items,
     id_seed,
+    lock_for_run,
     remove_database,
     resume_start,
     stream_creations,
@@ -179,10 +181,20 @@ def simulate_command(
     for role, path in (("model", model_path), ("workload", workload_path)):
         if path is not None and _same_file(db, path):
             _fail(f"--db {db} is the {role} file; choose another --db")
+    if db.is_dir():
+        _fail(f"{db} is a directory; give --db a file name")
+    _clear_abandoned_scratch(db)
     try:
+        lock = lock_for_run(db)
+        if lock is not None:  # released when the command ends, however it ends
+            click.get_current_context().call_on_close(lock.close)
         existing = check_database(db, force=force, resume=resume, model=model.name)
     except DatabaseRefused as refused:
         _fail(str(refused))
+    except OSError as error:
+        _fail(f"{db}: cannot use the file: {error.strerror or error}")
+    if existing is None and db.exists() and not force and blank_sqlite_file(db):
+        remove_database(db)  # a blank database a killed run left: start afresh
     # --force builds the new store beside the old one and replaces it only when the
     # run completes: a run that stops or fails leaves the old file as it was.
     target = _scratch_path(db) if force and db.exists() else db
@@ -203,6 +215,7 @@ def simulate_command(
     except (OSError, sqlite3.Error, StoreError) as error:
         _fail(f"{db}: cannot open the store: {error}")
     completed = False
+    failure: str | None = None
     try:
         summary, total, items, placeholders, observe = _plan(
             engine, model, workload, command_count, seed, unchecked, pace
@@ -219,10 +232,14 @@ def simulate_command(
                 observe=observe,
             ).run(items)
         completed = summary.stopped is None
+    except sqlite3.Error as error:  # the disk is full, the file read-only, ...
+        failure = f"{db}: cannot write the store: {error}"
     finally:
         engine.close()
         if target != db:
             _replace_or_discard(target, db, completed)
+    if failure is not None:
+        _fail(failure + (f"; {db} was left as it was" if target != db else ""))
     if target != db and not completed:
         summary.stopped = (
             f"{summary.stopped or 'stopped'}; the new store was discarded and {db} left as it was"
@@ -248,6 +265,21 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
         return a.resolve() == b.resolve()
+
+
+def _clear_abandoned_scratch(db: Path) -> None:
+    """Remove the scratch stores of ``--force`` runs that were killed (their process is
+    gone): nothing else would ever delete them."""
+    for scratch in db.parent.glob(f".{db.name}.*.new"):
+        pid = scratch.name[len(db.name) + 2 : -len(".new")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            remove_database(scratch)
+        except OSError:  # it exists but is not ours to signal: leave it
+            continue
 
 
 def _scratch_path(db: Path) -> Path:

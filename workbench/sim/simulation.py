@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from workbench.model.diagnostics import Location
 from workbench.sim.clock import DEFAULT_TICK
@@ -47,9 +48,11 @@ __all__ = [
     "DatabaseRefused",
     "ExistingStore",
     "Simulation",
+    "blank_sqlite_file",
     "check_database",
     "generated_items",
     "id_seed",
+    "lock_for_run",
     "remove_database",
     "resume_start",
     "stream_creations",
@@ -82,6 +85,48 @@ class ExistingStore:
         return self.events == 0 and self.runs == 0
 
 
+def lock_for_run(path: Path) -> BinaryIO | None:
+    """Hold ``path`` for one run until the returned handle is closed (or the process ends).
+
+    Two runs adding to one file would each load the pending delayed commands and
+    both run them, and number what they save the same way. The lock is an ``flock``
+    on the file itself, which SQLite's own byte-range locks do not see, so readers
+    (``workbench store``) are not affected, and it goes with the process, even a
+    killed one. It creates an empty file if there is none: a store may start from
+    that. ``None`` where the platform has no ``flock``.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    handle = open(os.open(path, os.O_RDONLY | os.O_CREAT, 0o644), "rb")  # noqa: SIM115
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DatabaseRefused(
+            f"{path} is being written by another run; wait for it to finish or choose another --db"
+        ) from None
+    return handle
+
+
+def blank_sqlite_file(path: Path) -> bool:
+    """Whether ``path`` is an SQLite database with no tables at all (a run killed as it
+    created the file leaves one): nothing to keep, so it counts as empty."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                return False
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            (tables,) = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error):
+        return False
+    return int(tables) == 0
+
+
 def check_database(
     path: Path, *, force: bool, resume: bool, model: str | None = None
 ) -> ExistingStore | None:
@@ -95,7 +140,7 @@ def check_database(
         return None
     if path.is_dir():
         raise DatabaseRefused(f"{path} is a directory; give --db a file name")
-    if force:
+    if force or blank_sqlite_file(path):
         return None
     try:
         with EventStore.open(path, read_only=True) as store:
