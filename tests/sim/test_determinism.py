@@ -62,3 +62,27 @@ def test_message_ids_are_uuid7_in_the_order_of_the_log(tmp_path: Path) -> None:
     # one command's ids share a millisecond; across commands they only grow
     stamps = [unix_ms(uuid.UUID(event_id)) for event_id, _, _ in rows]
     assert stamps == sorted(stamps) and len(set(stamps)) > 30
+
+
+def test_reopening_a_store_with_its_seed_adds_to_it_with_new_ids_and_later_times(
+    tmp_path: Path,
+) -> None:
+    """The CLI's --continue works this out itself; a Python caller reopening the file
+    gets the same from Engine.open: no duplicate id, no time running backwards."""
+    model = load_model(REPO_ROOT / "models" / "library.yaml").model
+    assert model is not None
+    path = tmp_path / "again.db"
+    for _ in range(2):
+        engine = Engine.open(model, path, seed=7)
+        try:
+            for name, fields in Workload(model, seed=5).commands(40):
+                engine.execute(name, fields)
+        finally:
+            engine.close()
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT event_id, recorded_at FROM events ORDER BY position").fetchall()
+    assert len({event_id for event_id, _ in rows}) == len(rows) > 20
+    times = [recorded_at for _, recorded_at in rows]
+    assert times == sorted(times)

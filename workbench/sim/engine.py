@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -82,6 +83,32 @@ STORE_CACHE_KIB = 32 * 1024
 #: machine crash may lose more of the last commits of a dry run (a killed process loses
 #: none; at ``FULL`` every commit is on disk).
 STORE_WAL_PAGES = 30_000
+
+
+def continued_seed(seed: int, head: int) -> int:
+    """The id seed of an engine adding to a log of ``head`` events: ``seed`` and ``head``
+    mixed, so reopening a file with the seed that made it gives new ids.
+
+    >>> continued_seed(7, 120) == continued_seed(7, 120) != continued_seed(7, 121)
+    True
+    """
+    digest = hashlib.sha256(f"{seed}@{head}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _latest_time(store: EventStore) -> dt.datetime | None:
+    """The latest simulated time a store knows: its last event, or a run's end."""
+    conn = store.connection
+    row = conn.execute("SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
+    (finished,) = conn.execute("SELECT MAX(finished_at) FROM runs").fetchone()
+    times = []
+    for text in (row[0] if row else None, finished):
+        try:
+            times.append(dt.datetime.fromisoformat(str(text)))
+        except (TypeError, ValueError):
+            continue
+    naive = [t for t in times if t.tzinfo is None]
+    return max(naive) if naive else None
 
 
 def describe_chain(chain: tuple[str, ...]) -> str:
@@ -236,7 +263,12 @@ class Engine:
         compiled: CompiledModel | None = None,
         max_chain: int = DEFAULT_MAX_CHAIN,
     ) -> Engine:
-        """Open (or create) the store at ``path`` with the simulated clock, and an engine on it."""
+        """Open (or create) the store at ``path`` with the simulated clock, and an engine on it.
+
+        A store that already holds events is added to: the clock starts after its
+        latest time (if ``start`` is earlier) and the ids come from ``seed`` mixed with
+        the log's length, so the same seed never makes an id the file already has.
+        """
         clock = SimClock(start, tick)
         store = EventStore.open(
             path,
@@ -245,6 +277,12 @@ class Engine:
             cache_kib=STORE_CACHE_KIB,
             wal_autocheckpoint=STORE_WAL_PAGES,
         )
+        head = store.head_position()
+        if head:
+            seed = continued_seed(seed, head)
+            latest = _latest_time(store)
+            if latest is not None and clock.now.tzinfo is None and clock.now <= latest:
+                clock.set(latest + (tick or dt.timedelta(seconds=1)))
         return cls(
             model,
             store,
