@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from workbench.model.expr_sets import OrderedSet
 from workbench.model.expressions import (
     CompiledExpression,
     EvaluationError,
@@ -73,9 +74,9 @@ def run(source: str, names: frozenset[str] = NAMES, now: dt.datetime | None = NO
         ("[1, 2, 3]", [1, 2, 3]),
         ("(1, 'a')", (1, "a")),
         ("{'a': 1}", {"a": 1}),
-        ("{1, 2, 2}", {1, 2}),
+        ("{1, 2, 2}", OrderedSet([1, 2])),
         ("[*command.tags, 'c']", ["a", "b", "c"]),
-        ("{*command.tags}", {"a", "b"}),
+        ("{*command.tags}", OrderedSet(["a", "b"])),
         ("{**state.items, 'kiwi': 5}", {"apple": 2, "pear": 0, "kiwi": 5}),
         # arithmetic
         ("state.balance - command.qty * 2", 4),
@@ -97,7 +98,7 @@ def run(source: str, names: frozenset[str] = NAMES, now: dt.datetime | None = NO
         ("'ab' * 3", "ababab"),
         ("[0] * 3", [0, 0, 0]),
         ("command.tags + ['c']", ["a", "b", "c"]),
-        ("{1, 2} - {2}", {1}),
+        ("{1, 2} - {2}", OrderedSet([1])),
         ("{'a': 1} | {'b': 2}", {"a": 1, "b": 2}),
         # comparisons and logic
         ("state.balance - command.qty >= -state.overdraft_limit", True),
@@ -131,7 +132,7 @@ def run(source: str, names: frozenset[str] = NAMES, now: dt.datetime | None = NO
         # comprehensions
         ("[x * 2 for x in state.scores]", [6, 2, 4]),
         ("[x for x in state.scores if x > 1]", [3, 2]),
-        ("{x for x in state.scores}", {1, 2, 3}),
+        ("{x for x in state.scores}", OrderedSet([3, 1, 2])),
         ("{k: v + 1 for k, v in state.items.items()}", {"apple": 3, "pear": 1}),
         ("[l.sku for l in state.lines if l.qty > 1]", ["a"]),
         ("[a + b for a in [1, 2] for b in [10, 20]]", [11, 21, 12, 22]),
@@ -174,7 +175,7 @@ def run(source: str, names: frozenset[str] = NAMES, now: dt.datetime | None = NO
         ("decimal(3)", Decimal(3)),
         ("list('ab')", ["a", "b"]),
         ("list()", []),
-        ("set([1, 1, 2])", {1, 2}),
+        ("set([1, 1, 2])", OrderedSet([1, 2])),
         ("dict([('a', 1)])", {"a": 1}),
         ("dict(state.items)", {"apple": 2, "pear": 0}),
         ("now()", NOW),

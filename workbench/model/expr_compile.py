@@ -12,6 +12,17 @@ After :mod:`workbench.model.expr_parse` has parsed the source and bounded its si
    object as ``_wb_b``; roots become parameters (fast locals) and comprehensions see
    them as closure variables.
 
+Inside comprehensions (the only place an operation can run more than once per
+evaluation) comparisons, ``in`` and the set operators ``- | & ^`` also become guard
+calls that charge the elements they look through, unless an operand is a literal,
+which bounds the work by the source.  Outside comprehensions they stay native Python
+operators, so a plain rule such as ``state.balance - command.amount >= 0`` pays nothing.
+
+Set displays and set comprehensions build an
+:class:`~workbench.model.expr_sets.OrderedSet`, whose order does not depend on
+``PYTHONHASHSEED``; a set display that is only tested for membership
+(``x in {'a', 'b'}``) stays a native set, which CPython turns into a constant.
+
 All generated names start with ``_wb_`` while user names may not start with ``_``, so
 an expression can neither reach nor shadow the machinery.
 """
@@ -51,6 +62,14 @@ _GUARDED_OPS: dict[type[ast.operator], tuple[str, bool]] = {
     ast.LShift: ("_wb_lshift", False),
     ast.Mod: ("_wb_mod", False),
 }
+#: Operators that walk both operands when they are sets (or dicts, for ``|``); guarded
+#: inside comprehensions.
+_SIZED_OPS: dict[type[ast.operator], str] = {
+    ast.Sub: "_wb_sub",
+    ast.BitOr: "_wb_or",
+    ast.BitAnd: "_wb_and",
+    ast.BitXor: "_wb_xor",
+}
 _METHOD_HINTS = {
     "format": 'use an f-string such as f"{x}"',
     "join": "use an f-string or '+'",
@@ -87,6 +106,25 @@ def _const(value: Any) -> ast.Constant:
 
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
+
+
+def _literal(node: ast.expr) -> bool:
+    """A constant, or a list/tuple/set display of constants: comparing with it, or
+    looking something up in it, is bounded by the source text."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return all(isinstance(element, ast.Constant) for element in node.elts)
+    return False
+
+
+def _needs_guard(op: ast.cmpop, left: ast.expr, right: ast.expr) -> bool:
+    """Whether one comparison inside a comprehension can do unbounded work."""
+    if isinstance(op, ast.Is | ast.IsNot):
+        return False
+    if isinstance(op, ast.In | ast.NotIn):
+        return not _literal(right)
+    return not (_literal(left) or _literal(right))
 
 
 def reserved(name: str) -> bool:
@@ -232,21 +270,26 @@ class Compiler:
                 self.expr(part) if part is not None else _const(None)
                 for part in (index.lower, index.upper, index.step)
             ]
-            key: ast.expr = _call("_wb_slice", *parts)
-        else:
-            if isinstance(index, ast.Tuple) and any(isinstance(e, ast.Slice) for e in index.elts):
-                raise self.error("WB301", "multi-dimensional slices are not allowed", index)
-            if (
-                isinstance(index, ast.Constant)
-                and isinstance(index.value, str)
-                and reserved(index.value)
-            ):
-                raise self.error(
-                    "WB301",
-                    f"key {index.value!r} is not allowed: keys starting or ending with '_' are reserved",
-                    index,
-                )
-            key = self.expr(index)
+            return _call(
+                "_wb_slice_item",
+                _load(BUDGET),
+                value,
+                _call("_wb_slice", *parts),
+                _const(_describe(node.value)),
+            )
+        if isinstance(index, ast.Tuple) and any(isinstance(e, ast.Slice) for e in index.elts):
+            raise self.error("WB301", "multi-dimensional slices are not allowed", index)
+        if (
+            isinstance(index, ast.Constant)
+            and isinstance(index.value, str)
+            and reserved(index.value)
+        ):
+            raise self.error(
+                "WB301",
+                f"key {index.value!r} is not allowed: keys starting or ending with '_' are reserved",
+                index,
+            )
+        key = self.expr(index)
         return _call("_wb_item", value, key, _const(_describe(node.value)))
 
     # -- literals and displays --
@@ -296,7 +339,13 @@ class Compiler:
         return ast.Tuple(elts=self.elements(node.elts), ctx=ast.Load())
 
     def set_display(self, node: ast.Set) -> ast.expr:
-        return ast.Set(elts=self.elements(node.elts))
+        return _call("_wb_set", ast.Tuple(elts=self.elements(node.elts), ctx=ast.Load()))
+
+    def membership_operand(self, node: ast.expr) -> ast.expr:
+        """The right of ``in``: a set display there stays a native (constant) set."""
+        if isinstance(node, ast.Set):
+            return ast.Set(elts=self.elements(node.elts))
+        return self.expr(node)
 
     def dict_display(self, node: ast.Dict) -> ast.expr:
         keys: list[ast.expr | None] = []
@@ -356,6 +405,14 @@ class Compiler:
         right = self.expr(node.right)
         guard = _GUARDED_OPS.get(op)
         if guard is None:
+            sized = _SIZED_OPS.get(op)
+            if (
+                sized is not None
+                and self.bound
+                and not isinstance(node.left, ast.Constant)
+                and not isinstance(node.right, ast.Constant)
+            ):
+                return _call(sized, _load(BUDGET), left, right)
             return ast.BinOp(left=left, op=node.op, right=right)
         function, takes_budget = guard
         if takes_budget:
@@ -413,10 +470,43 @@ class Compiler:
                     operands[index],
                     "use == to compare values",
                 )
-        return ast.Compare(
-            left=self.expr(node.left),
-            ops=node.ops,
-            comparators=[self.expr(c) for c in node.comparators],
+        compiled = [self.expr(node.left)]
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                compiled.append(self.membership_operand(comparator))
+            else:
+                compiled.append(self.expr(comparator))
+        guarded = self.bound and any(
+            _needs_guard(op, operands[index], operands[index + 1])
+            for index, op in enumerate(node.ops)
+        )
+        if not guarded:
+            return ast.Compare(left=compiled[0], ops=node.ops, comparators=compiled[1:])
+        names = [type(op).__name__ for op in node.ops]
+        if len(names) == 1:
+            return _call(f"_wb_cmp_{names[0]}", _load(BUDGET), compiled[0], compiled[1])
+        # A chain evaluates each later operand only if the comparisons before it held.
+        thunks = [
+            ast.Lambda(
+                args=ast.arguments(
+                    posonlyargs=[],
+                    args=[],
+                    vararg=None,
+                    kwonlyargs=[],
+                    kw_defaults=[],
+                    kwarg=None,
+                    defaults=[],
+                ),
+                body=operand,
+            )
+            for operand in compiled[1:]
+        ]
+        return _call(
+            "_wb_chain",
+            _load(BUDGET),
+            ast.Tuple(elts=[_const(name) for name in names], ctx=ast.Load()),
+            compiled[0],
+            *thunks,
         )
 
     def ifexp(self, node: ast.IfExp) -> ast.expr:
@@ -561,13 +651,12 @@ class Compiler:
             key = _call("_wb_elt", _load(BUDGET), self.expr(node.key))
             value = _call("_wb_elt", _load(BUDGET), self.expr(node.value))
             result = ast.DictComp(key=key, value=value, generators=generators)
+        elif isinstance(node, ast.SetComp):
+            element = _call("_wb_elt", _load(BUDGET), self.expr(node.elt))
+            result = _call("_wb_set", ast.ListComp(elt=element, generators=generators))
         else:
             element = _call("_wb_elt", _load(BUDGET), self.expr(node.elt))
-            kind = {
-                ast.ListComp: ast.ListComp,
-                ast.SetComp: ast.SetComp,
-                ast.GeneratorExp: ast.GeneratorExp,
-            }[type(node)]
+            kind = ast.ListComp if isinstance(node, ast.ListComp) else ast.GeneratorExp
             result = kind(elt=element, generators=generators)
         del self.bound[depth:]
         return result

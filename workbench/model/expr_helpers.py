@@ -5,7 +5,13 @@ new lists, ``merge`` and ``without`` new dicts), because the same state object i
 by every expression of a command and a rule must not be able to change what the next
 one sees.  Each takes the evaluation's :class:`~workbench.model.expr_runtime.Budget`
 first (the compiler passes it) and checks its arguments itself, since the static
-checker cannot know every value's type; anything that builds data charges the budget.
+checker cannot know every value's type; anything that builds data charges the budget,
+and anything that looks through a container charges its length with
+:func:`~workbench.model.expr_runtime.scan` *before* it starts (``sorted`` its
+comparisons), so ``[max(big) for a in big]`` stops at the limit instead of running for
+minutes.  Iterating helpers go through :func:`~workbench.model.expr_sets.in_order`, so
+a plain set from outside never shows its hash order (and never makes an error message
+depend on it).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from types import GeneratorType
 from typing import Any
 
 from workbench.model.expr_runtime import (
+    COMPARISON_GUARDS,
     ITERABLE_TYPES,
     MAX_ROUND_DIGITS,
     NUMBER_TYPES,
@@ -25,29 +32,51 @@ from workbench.model.expr_runtime import (
     charge,
     fail,
     g_add,
+    g_and,
     g_attr,
     g_call,
+    g_chain,
     g_dstar,
     g_elt,
     g_fmt,
+    g_in,
     g_item,
     g_iter,
     g_lshift,
     g_mod,
     g_mul,
+    g_not_in,
+    g_or,
     g_pow,
+    g_set,
+    g_slice,
     g_star,
+    g_sub,
+    g_xor,
+    length,
     listed,
+    membership_cost,
+    scan,
     short,
     to_text,
     type_name,
 )
+from workbench.model.expr_sets import OrderedSet, in_order
 
 
 def _iterable(value: Any, what: str) -> Any:
     if not isinstance(value, ITERABLE_TYPES):
         fail(f"{what}() needs a list, set, dict or string, not {type_name(value)}")
-    return value
+    return in_order(value)
+
+
+def _scanned(b: Budget, value: Any, what: str) -> Any:
+    """``value`` checked as :func:`_iterable`, with its length charged as looked through."""
+    values = _iterable(value, what)
+    count = length(values)
+    if count:
+        scan(b, count)
+    return values
 
 
 def h_len(b: Budget, value: Any) -> int:
@@ -63,7 +92,7 @@ def h_sum(b: Budget, values: Any, start: Any = 0) -> Any:
     if not isinstance(start, SUMMABLE_TYPES):
         fail(f"sum() adds numbers, so its start cannot be a {type_name(start)}")
     total: Any = start
-    for item in _iterable(values, "sum"):
+    for item in _scanned(b, values, "sum"):
         if not isinstance(item, SUMMABLE_TYPES):
             fail(f"sum() adds numbers, not {type_name(item)}")
         total = total + item
@@ -73,8 +102,10 @@ def h_sum(b: Budget, values: Any, start: Any = 0) -> Any:
 _NO_DEFAULT = object()
 
 
-def _extreme(choose: Callable[..., Any], name: str, args: tuple[Any, ...], default: Any) -> Any:
-    values = _iterable(args[0], name) if len(args) == 1 else args
+def _extreme(
+    b: Budget, choose: Callable[..., Any], name: str, args: tuple[Any, ...], default: Any
+) -> Any:
+    values = _scanned(b, args[0], name) if len(args) == 1 else args
     if default is _NO_DEFAULT:
         try:
             return choose(values)
@@ -84,25 +115,28 @@ def _extreme(choose: Callable[..., Any], name: str, args: tuple[Any, ...], defau
 
 
 def h_min(b: Budget, *args: Any, default: Any = _NO_DEFAULT) -> Any:
-    return _extreme(min, "min", args, default)
+    return _extreme(b, min, "min", args, default)
 
 
 def h_max(b: Budget, *args: Any, default: Any = _NO_DEFAULT) -> Any:
-    return _extreme(max, "max", args, default)
+    return _extreme(b, max, "max", args, default)
 
 
 def h_any(b: Budget, values: Any) -> bool:
-    return any(_iterable(values, "any"))
+    return any(_scanned(b, values, "any"))
 
 
 def h_all(b: Budget, values: Any) -> bool:
-    return all(_iterable(values, "all"))
+    return all(_scanned(b, values, "all"))
 
 
 def h_sorted(b: Budget, values: Any, reverse: Any = False) -> list[Any]:
     if not isinstance(reverse, bool):
         fail("sorted(reverse=...) needs True or False")
     items = listed(b, _iterable(values, "sorted"))
+    count = len(items)
+    if count > 1:
+        scan(b, count * count.bit_length())  # about n log n comparisons
     items.sort(reverse=reverse)
     return items
 
@@ -175,8 +209,9 @@ def h_list(b: Budget, *values: Any) -> list[Any]:
     return listed(b, _iterable(values[0], "list")) if values else []
 
 
-def h_set(b: Budget, *values: Any) -> set[Any]:
-    result = set(_iterable(values[0], "set")) if values else set()
+def h_set(b: Budget, *values: Any) -> OrderedSet:
+    """Duplicates are looked through too: ``set([0] * 99999)`` has one element."""
+    result = OrderedSet(_scanned(b, values[0], "set")) if values else OrderedSet()
     charge(b, len(result))
     return result
 
@@ -187,7 +222,10 @@ def h_dict(b: Budget, *values: Any) -> dict[Any, Any]:
     source = values[0]
     if not isinstance(source, Mapping | list | tuple | GeneratorType):
         fail(f"dict() needs a dict or a list of pairs, not {type_name(source)}")
-    result = dict(source)
+    count = length(source)
+    if count:
+        scan(b, count)
+    result = dict(in_order(source))
     charge(b, len(result))
     return result
 
@@ -272,7 +310,8 @@ def h_merge(b: Budget, first: Any, second: Any) -> dict[Any, Any]:
 
 
 def h_without(b: Budget, mapping: Any, key: Any) -> dict[Any, Any]:
-    result = {k: v for k, v in _mapping(mapping, "without").items() if k != key}
+    scan(b, len(_mapping(mapping, "without")))
+    result = {k: v for k, v in mapping.items() if k != key}
     charge(b, len(result))
     return result
 
@@ -292,6 +331,7 @@ def h_append(b: Budget, items: Any, item: Any) -> list[Any]:
 def h_remove(b: Budget, items: Any, item: Any) -> list[Any]:
     """A copy without the first occurrence of ``item``; unchanged when it is absent."""
     result = list(_sequence(items, "remove"))
+    scan(b, membership_cost(item, result))
     if item in result:
         result.remove(item)
     charge(b, len(result))
@@ -302,8 +342,11 @@ def h_count(b: Budget, items: Any, item: Any) -> int:
     if isinstance(items, str):
         if not isinstance(item, str):
             fail(f"count() in a string needs a string, not {type_name(item)}")
+        scan(b, len(items))
         return items.count(item)
-    return _sequence(items, "count").count(item)
+    sequence = _sequence(items, "count")
+    scan(b, membership_cost(item, sequence))
+    return sequence.count(item)
 
 
 #: Helper name -> (implementation, min positional, max positional or None, keywords).
@@ -358,5 +401,15 @@ GLOBALS: dict[str, Any] = {
     "_wb_fmt": g_fmt,
     "_wb_call": g_call,
     "_wb_slice": slice,
+    "_wb_slice_item": g_slice,
+    "_wb_set": g_set,
+    "_wb_in": g_in,
+    "_wb_not_in": g_not_in,
+    "_wb_chain": g_chain,
+    "_wb_sub": g_sub,
+    "_wb_or": g_or,
+    "_wb_and": g_and,
+    "_wb_xor": g_xor,
+    **{f"_wb_cmp_{op}": guard for op, guard in COMPARISON_GUARDS.items()},
     **{f"_wb_h_{name}": entry[0] for name, entry in HELPERS.items()},
 }

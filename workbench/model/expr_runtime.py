@@ -16,6 +16,18 @@ method access is looked up in explicit tables keyed by type, never with ``getatt
 user-chosen name.  Sizes are charged to a per-evaluation :class:`Budget` so that an
 expression cannot build a structure whose *logical* size (what ``str()`` or ``==`` would
 walk) is huge, even through shared references such as ``[big for x in xs]``.
+
+Work is bounded the same way: comprehension steps are counted, and so are the elements
+that helpers (``sum``, ``max``, ``sorted``, ``count``...), string methods and, inside
+comprehensions, ``in``, comparisons and set operators look through (:func:`scan`).
+Without that, ``[sum(big) for a in big]`` does 10**10 additions in 100,000 "steps".
+Outside comprehensions the operators run at most once per evaluation (expressions have
+no other loops), so their work is linear in the data and they stay unguarded there:
+that is the hot path of every rule.
+
+Sets are :class:`~workbench.model.expr_sets.OrderedSet` values, whose order does not
+depend on ``PYTHONHASHSEED``; plain sets from outside are ordered by
+:func:`~workbench.model.expr_sets.in_order` wherever an expression could see their order.
 """
 
 from __future__ import annotations
@@ -23,9 +35,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from types import GeneratorType
 from typing import Any, NoReturn
+
+from workbench.model.expr_sets import OrderedSet, in_order
 
 # -- limits ---------------------------------------------------------------------------------
 
@@ -33,6 +48,7 @@ MAX_ITERATIONS = 100_000  # comprehension iterations per evaluation, nested ones
 MAX_REPEAT = 100_000  # units produced by one sequence repetition (``[0] * n``)
 MAX_CONCAT = 1_000_000  # length of the result of ``+`` on strings, lists, tuples
 MAX_ALLOC = 5_000_000  # units of data built during one evaluation
+MAX_SCAN = 5_000_000  # elements looked through by helpers, 'in', comparisons, set operators
 MAX_INT_BITS = 10_000  # size of integers built by ``*``, ``**`` and ``<<``
 MAX_EXPONENT = 1_000  # magnitude of any ``**`` exponent
 MAX_TEXT = 100_000  # units of a container converted to text by str() or an f-string
@@ -70,17 +86,20 @@ class Budget:
     thread-locals, and closures inside comprehensions see it like any other variable.
     """
 
-    __slots__ = ("alloc", "now", "steps")
+    __slots__ = ("alloc", "now", "scanned", "steps")
 
     def __init__(self, now: dt.datetime | None) -> None:
         self.steps = 0
         self.alloc = 0
+        self.scanned = 0
         self.now = now
 
 
 def type_name(value: object) -> str:
     if value is None:
         return "None"
+    if type(value) is OrderedSet:
+        return "set"
     return type(value).__name__
 
 
@@ -88,6 +107,24 @@ def charge(b: Budget, units: int) -> None:
     b.alloc += units
     if b.alloc > MAX_ALLOC:
         fail(f"expression builds too much data (more than {MAX_ALLOC:,} elements)")
+
+
+def scan(b: Budget, units: int) -> None:
+    """Charge ``units`` elements looked through; called *before* the work is done."""
+    b.scanned += units
+    if b.scanned > MAX_SCAN:
+        fail(f"expression looks through too many elements (more than {MAX_SCAN:,})")
+
+
+def length(value: object) -> int:
+    """``len(value)`` for strings and containers, 0 for anything else.
+
+    Generators count as 0 because every item they yield has already been charged as a
+    comprehension step by :func:`g_iter`.
+    """
+    if isinstance(value, list | tuple | str | dict | set | frozenset | Mapping):
+        return len(value)
+    return 0
 
 
 def deep_size(value: object, cap: int) -> int:
@@ -178,6 +215,13 @@ def g_item(obj: Any, key: Any, desc: str) -> Any:
     fail(f"{desc} is a {type_name(obj)} and cannot be indexed")
 
 
+def g_slice(b: Budget, obj: Any, key: slice, desc: str) -> Any:
+    """``obj[a:b]`` builds a copy, so it is charged like ``+`` (``[len(big[:]) for ...]``)."""
+    result = g_item(obj, key, desc)
+    charge(b, len(result))
+    return result
+
+
 def short(value: object) -> str:
     text = (
         repr(value)
@@ -255,6 +299,9 @@ def g_iter(b: Budget, iterable: Any) -> Iterator[Any]:
     """Iterate for a comprehension, counting every step against the shared budget."""
     if not isinstance(iterable, ITERABLE_TYPES):
         fail(f"cannot loop over a {type_name(iterable)}")
+    kind = type(iterable)
+    if kind is set or kind is frozenset:
+        iterable = in_order(iterable)
     for item in iterable:
         b.steps += 1
         if b.steps > MAX_ITERATIONS:
@@ -278,7 +325,7 @@ def g_star(b: Budget, value: Any) -> Any:
     if not isinstance(value, list | tuple | set | frozenset | dict | str):
         fail(f"cannot unpack a {type_name(value)} with '*'")
     charge(b, len(value))
-    return value
+    return in_order(value)
 
 
 def g_dstar(b: Budget, value: Any) -> Any:
@@ -301,20 +348,171 @@ def to_text(b: Budget, value: Any) -> str:
         return value
     if isinstance(value, GeneratorType):
         fail("cannot convert a generator to text")
-    if type(value) not in _SCALARS and deep_size(value, MAX_TEXT + 1) > MAX_TEXT:
-        fail(f"value is too large to convert to text (limit {MAX_TEXT:,} elements)")
+    if type(value) not in _SCALARS:
+        if deep_size(value, MAX_TEXT + 1) > MAX_TEXT:
+            fail(f"value is too large to convert to text (limit {MAX_TEXT:,} elements)")
+        value = _sets_in_order(value)
     text = str(value)
     charge(b, len(text))
     return text
+
+
+def g_set(items: Any) -> OrderedSet:
+    """A set display ``{a, b, *c}`` (compiled as a tuple) or a set comprehension (a list)."""
+    return OrderedSet(items)
+
+
+# -- operators inside comprehensions --------------------------------------------------------
+#
+# The compiler routes these through guards only inside comprehensions, and only when no
+# operand is a literal: ``x == 'open'`` or ``x in ('a', 'b')`` is bounded by the source.
+
+
+def _comparison_cost(x: Any, y: Any) -> int:
+    """Elements ``x == y`` (or ``<``...) may visit: the smaller side, nested levels included."""
+    if type(x) is str and type(y) is str:
+        return min(len(x), len(y))
+    if length(x) and length(y):
+        smaller = x if len(x) <= len(y) else y
+        return deep_size(smaller, MAX_SCAN + 1)
+    return 0
+
+
+def membership_cost(needle: Any, container: Any) -> int:
+    """Elements ``needle in container`` may visit: each item of a list or tuple once,
+    times the size of a container needle (``[1, 2] in rows`` compares lists); a string
+    is searched once; dicts and sets hash the needle (a tuple is hashed item by item)."""
+    if isinstance(container, list | tuple):
+        count = len(container)
+        if not count or type(needle) in _SCALARS or type(needle) is str:
+            return count
+        return count * max(1, deep_size(needle, MAX_SCAN + 1))
+    if isinstance(container, str):
+        return len(container)
+    return length(needle) if type(needle) is tuple else 0
+
+
+def _guarded_comparison(compare: Callable[[Any, Any], Any]) -> Callable[[Budget, Any, Any], Any]:
+    def guard(b: Budget, x: Any, y: Any) -> Any:
+        if type(x) not in _SCALARS and type(y) not in _SCALARS:
+            cost = _comparison_cost(x, y)
+            if cost:
+                scan(b, cost)
+        return compare(x, y)
+
+    return guard
+
+
+def g_in(b: Budget, needle: Any, container: Any) -> bool:
+    cost = membership_cost(needle, container)
+    if cost:
+        scan(b, cost)
+    return needle in container
+
+
+def g_not_in(b: Budget, needle: Any, container: Any) -> bool:
+    cost = membership_cost(needle, container)
+    if cost:
+        scan(b, cost)
+    return needle not in container
+
+
+#: ``ast`` comparison operator class name -> guard taking (budget, left, right).
+COMPARISON_GUARDS: dict[str, Callable[[Budget, Any, Any], Any]] = {
+    "Eq": _guarded_comparison(operator.eq),
+    "NotEq": _guarded_comparison(operator.ne),
+    "Lt": _guarded_comparison(operator.lt),
+    "LtE": _guarded_comparison(operator.le),
+    "Gt": _guarded_comparison(operator.gt),
+    "GtE": _guarded_comparison(operator.ge),
+    "In": g_in,
+    "NotIn": g_not_in,
+    "Is": lambda b, x, y: x is y,
+    "IsNot": lambda b, x, y: x is not y,
+}
+
+
+def g_chain(b: Budget, ops: tuple[str, ...], first: Any, *rest: Callable[[], Any]) -> Any:
+    """``a < b in c``: each later operand is a thunk, so it is evaluated only if the
+    comparisons before it held, exactly as Python evaluates a chain."""
+    left = first
+    result: Any = True
+    for op, thunk in zip(ops, rest, strict=True):
+        right = thunk()
+        result = COMPARISON_GUARDS[op](b, left, right)
+        if not result:
+            return result
+        left = right
+    return result
+
+
+def _guarded_operator(apply: Callable[[Any, Any], Any]) -> Callable[[Budget, Any, Any], Any]:
+    """``-``, ``|``, ``&``, ``^``: on sets (and ``|`` on dicts) they walk both operands."""
+
+    def guard(b: Budget, x: Any, y: Any) -> Any:
+        if type(x) not in _SCALARS and type(y) not in _SCALARS:
+            cost = length(x) + length(y)
+            if cost:
+                scan(b, cost)
+        return apply(x, y)
+
+    return guard
+
+
+g_sub = _guarded_operator(operator.sub)
+g_or = _guarded_operator(operator.or_)
+g_and = _guarded_operator(operator.and_)
+g_xor = _guarded_operator(operator.xor)
+
+
+def _sets_in_order(value: Any) -> Any:
+    """``value`` with every plain set in it (from outside the sandbox) put in a fixed
+    order, so that its text does not depend on hashing; only called on values that
+    :func:`deep_size` has found small."""
+    kind = type(value)
+    if kind is set or kind is frozenset:
+        return in_order(value)
+    if kind is list:
+        return [_sets_in_order(item) for item in value]
+    if kind is tuple:
+        return tuple(_sets_in_order(item) for item in value)
+    if kind is dict:
+        return {key: _sets_in_order(item) for key, item in value.items()}
+    return value
 
 
 # -- method calls ---------------------------------------------------------------------------
 
 
 def listed(b: Budget, values: Any) -> list[Any]:
-    result = list(values)
+    result = list(in_order(values))
     charge(b, len(result))
     return result
+
+
+def _scanned_str(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A string method that walks the whole string (``lower``, ``strip``...); ``strip``
+    with characters looks each one up in them."""
+
+    def call(b: Budget, s: str, *args: Any) -> Any:
+        chars = args[0] if args else None
+        scan(b, len(s) * (len(chars) if isinstance(chars, str) and chars else 1))
+        return method(s, *args)
+
+    return call
+
+
+def _affix_test(method: Callable[[str, Any], bool]) -> Callable[[Budget, str, Any], bool]:
+    """``startswith``/``endswith`` compare at most the affix (or each of a tuple of them)."""
+
+    def call(b: Budget, s: str, affix: Any) -> bool:
+        if isinstance(affix, tuple):
+            scan(b, len(affix) + sum(len(a) for a in affix if isinstance(a, str)))
+        elif isinstance(affix, str):
+            scan(b, len(affix))
+        return method(s, affix)
+
+    return call
 
 
 _MAPPING_METHODS: dict[str, Callable[..., Any]] = {
@@ -324,11 +522,11 @@ _MAPPING_METHODS: dict[str, Callable[..., Any]] = {
     "items": lambda b, obj: listed(b, obj.items()),
 }
 _STR_METHODS: dict[str, Callable[..., Any]] = {
-    "lower": lambda b, s: str.lower(s),
-    "upper": lambda b, s: str.upper(s),
-    "strip": lambda b, s, *chars: str.strip(s, *chars),
-    "startswith": lambda b, s, prefix: str.startswith(s, prefix),
-    "endswith": lambda b, s, suffix: str.endswith(s, suffix),
+    "lower": _scanned_str(str.lower),
+    "upper": _scanned_str(str.upper),
+    "strip": _scanned_str(str.strip),
+    "startswith": _affix_test(str.startswith),
+    "endswith": _affix_test(str.endswith),
 }
 _DATETIME_METHODS: dict[str, Callable[..., Any]] = {
     "date": lambda b, d: dt.datetime.date(d),
