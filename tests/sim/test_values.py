@@ -175,3 +175,11 @@ def test_a_value_survives_the_trip_through_stored_json(type_text: str, data: st.
     value = data.draw(_values(t))
     stored = decode(encode(VALUES.to_plain(value, t)))
     assert VALUES.convert(stored, t) == value
+
+
+def test_a_set_in_an_untyped_field_is_kept_as_the_store_keeps_it() -> None:
+    """A live state and a replay from the log must agree: sets become sorted lists."""
+    from workbench.sim.values import _plain_python
+
+    assert _plain_python({"b", "a", "c"}) == ["a", "b", "c"]
+    assert _plain_python({"k": frozenset({3, 1, 2})}) == {"k": [1, 2, 3]}

@@ -174,7 +174,9 @@ def plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, Mapping):
         return {str(k) if not isinstance(k, int | str) else k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, set | frozenset):  # in the order the store keeps them
+        return [plain(v) for v in sorted(value, key=repr)]
+    if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return str(value)
 

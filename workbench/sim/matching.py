@@ -69,7 +69,9 @@ def show(value: Any) -> str:
         return value if plain and not looks_numeric else json.dumps(value, ensure_ascii=False)
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{show(k)}: {show(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, set | frozenset):  # in the order the store keeps them
+        return "[" + ", ".join(show(v) for v in sorted(value, key=repr)) + "]"
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(show(v) for v in value) + "]"
     return str(value)
 

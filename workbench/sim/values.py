@@ -264,6 +264,8 @@ def _plain_python(value: Any) -> Any:
         return {k: _plain_python(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain_python(v) for v in value]
+    if isinstance(value, set | frozenset):  # as the store keeps it, so a replay agrees
+        return [_plain_python(v) for v in sorted(value, key=repr)]
     return value
 
 
