@@ -234,7 +234,8 @@ def test_an_older_file_is_read_without_migrating_it(tmp_path: Path) -> None:
     migrate(conn, now=lambda: "2024-01-01T00:00:00", migrations=MIGRATIONS[:2])
     conn.close()
     result = store_cli("events", path, "--format", "json")
-    assert result.exit_code == 0 and json.loads(result.output) == []
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert "uses store format 2 (current" in result.stderr
     conn = sqlite3.connect(path)
     assert len(applied_migrations(conn)) == 2
     conn.close()
@@ -290,3 +291,24 @@ def test_read_only_stores_refuse_writes(db: Path) -> None:
         assert store.head_position() == 147
         with pytest.raises(sqlite3.OperationalError):
             store.save_checkpoint("x", 1)
+
+
+def test_a_run_that_did_not_finish_says_so_in_a_table(tmp_path: Path) -> None:
+    path = tmp_path / "killed.db"
+    with EventStore.open(path, clock=lambda: "2024-01-01T00:00:00+00:00") as store:
+        store.finish_run(store.start_run("Library", seed=1), {"events": 3})
+        store.start_run("Library", seed=2)  # killed: never finished
+    table = store_cli("runs", path)
+    assert table.exit_code == 0
+    header, _, done, killed = table.stdout.splitlines()
+    assert header.split()[5] == "finished_at"
+    assert "(not finished)" not in done and done.count("2024-01-01T00:00:00+00:00") == 2
+    assert "2024-01-01T00:00:00+00:00  (not finished)" in killed
+    assert [r["finished_at"] for r in as_json(store_cli("runs", path, "--format", "json"))] == [
+        "2024-01-01T00:00:00+00:00",
+        None,
+    ]
+    assert [r["finished_at"] for r in as_csv(store_cli("runs", path, "--format", "csv"))] == [
+        "2024-01-01T00:00:00+00:00",
+        "",
+    ]

@@ -139,7 +139,7 @@ def test_bad_arguments_are_refused(store: EventStore, new_event: Make) -> None:
     with pytest.raises(ValueError, match="stream_id"):
         store.append("", [new_event()], expected_version=None)
     untyped = NewEvent(type=None, data={}, event_id="e0", recorded_at=FIXED_TIME)  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+    with pytest.raises(TypeError, match=r"events\[0\]\.type must be a non-empty string"):
         store.append("s", [untyped], expected_version=None)
     assert store.head_position() == 0
 
@@ -243,7 +243,7 @@ def test_nested_transactions_join_the_outer_one(store: EventStore, new_event: Ma
             assert store.in_transaction
         with pytest.raises(KeyError), store.transaction():  # inner failure, caught outside it
             store.append("a", [new_event(), new_event()], expected_version=2)
-            store.save_checkpoint("c", 9)
+            store.save_checkpoint("c", 4)
             raise KeyError("inner")
         # only the failed inner block was undone; versions and positions carry on
         assert store.stream_version("a") == 2
@@ -294,7 +294,8 @@ def test_snapshots_latest_per_stream(store: EventStore, new_event: Make) -> None
         store.save_snapshot(Snapshot("ghost", 1, {}, FIXED_TIME))
 
 
-def test_checkpoints(store: EventStore) -> None:
+def test_checkpoints(store: EventStore, new_event: Make) -> None:
+    store.append("s", [new_event() for _ in range(7)], expected_version=0)
     assert store.checkpoint("proj") == 0
     store.save_checkpoint("proj", 5)
     store.save_checkpoint("proj", 7, updated_at="2024-05-05T00:00:00+00:00")
@@ -391,6 +392,7 @@ def test_busy_timeout_makes_a_second_writer_wait_then_fail_cleanly(tmp_path: Pat
     path = tmp_path / "busy.db"
     holder = EventStore.open(path)
     waiter = EventStore.open(path, busy_timeout_ms=200)
+    holder.append("s", [NewEvent(type="T", data={}, event_id="e1", recorded_at="t")], 0)
     with holder.transaction(), pytest.raises(sqlite3.OperationalError, match="locked"):
         waiter.save_checkpoint("c", 1)
     waiter.save_checkpoint("c", 1)  # lock released: goes through

@@ -12,6 +12,7 @@ import pytest
 
 from workbench.store import (
     EventStore,
+    NewEvent,
     ProjectionSchemaError,
     UnknownProjectionError,
     column_type,
@@ -20,7 +21,7 @@ from workbench.store import (
 )
 from workbench.store.projections import quote
 
-from .conftest import open_backend
+from .conftest import FIXED_TIME, open_backend
 
 EVERY_TYPE = {
     "id": "str",
@@ -253,7 +254,9 @@ def test_ensure_is_idempotent_and_a_changed_definition_needs_a_rebuild(store: Ev
     with pytest.raises(ProjectionSchemaError, match="another definition"):
         store.ensure_projection_table("Stock", {"id": "str", "n": "decimal"}, ["id"])
 
-    store.save_checkpoint("stock-projector", 42)
+    event = NewEvent(type="Stocked", data={}, event_id="e1", recorded_at=FIXED_TIME)
+    store.append("stock-a", [event], expected_version=0)
+    store.save_checkpoint("stock-projector", 1)
     rebuilt = store.rebuild_projection(
         "Stock", {"id": "str", "n": "decimal"}, ["id"], consumer="stock-projector"
     )

@@ -41,9 +41,11 @@ from workbench.store.inspect import (
     iter_stream_rows,
     no_leftover_sidecars,
     read_model_rows,
+    read_models,
     render_rows,
     runs_rows,
     snapshots_rows,
+    store_format,
     stream_ids,
     streams_rows,
     streams_with_id,
@@ -57,6 +59,10 @@ TABLE_CAP = 10_000
 
 #: At most this many streams named when a bare id matches several.
 STREAMS_SUGGESTED = 3
+
+#: A run's ``finished_at`` in a table when it has none: the run was killed, or is
+#: still going. JSON and CSV keep the empty value, for programs reading them.
+NOT_FINISHED = "(not finished)"
 
 
 def _fail(message: str) -> None:
@@ -92,15 +98,32 @@ def _inspect(db: Path) -> Iterator[EventStore]:
         except FileNotFoundError:
             _fail(f"{db}: no such file")
         except StoreError as error:
-            _fail(f"{db}: {error}")
+            message = str(error)
+            _fail(message if message.startswith(f"cannot read {db}:") else f"{db}: {message}")
         except sqlite3.Error as error:
             _fail(f"{db}: not an event store ({error})")
         try:
+            _note_older_format(store, db)
             yield store
         except sqlite3.Error as error:
             _fail(f"{db}: cannot read the store ({error})")
         finally:
             store.close()
+
+
+def _note_older_format(store: EventStore, db: Path) -> None:
+    """Say on stderr that ``db`` is from an older version, read as it is.
+
+    Inspecting never migrates, so what later versions added (dead letters, read
+    models...) is not in the file yet, and is listed as empty.
+    """
+    version, current = store_format(store)
+    if version < current:
+        click.echo(
+            f"{db} uses store format {version} (current {current}): "
+            "it is upgraded the next time it is written",
+            err=True,
+        )
 
 
 def _print(rows: Sequence[Mapping[str, Any]], output_format: str, columns: Any = None) -> None:
@@ -230,7 +253,7 @@ def stream_command(db: Path, stream_id: str, output_format: str) -> None:
 def read_model_command(db: Path, name: str, output_format: str) -> None:
     """The rows of read model NAME (its name in the model, or its table)."""
     with _inspect(db) as store:
-        definitions = store.projections()
+        definitions = read_models(store)
         chosen = _choose_read_model(name, [(d.name, d.table) for d in definitions])
         if chosen is None:
             names = [d.name for d in definitions]
@@ -304,7 +327,14 @@ def dead_letters_command(db: Path, output_format: str) -> None:
 @DB_ARGUMENT
 @FORMAT_OPTION
 def runs_command(db: Path, output_format: str) -> None:
-    """The runs recorded in the file, with their summaries."""
+    """The runs recorded in the file, with their summaries.
+
+    A run with no end time (killed, or still going) shows "(not finished)" in a
+    table; JSON and CSV leave it empty.
+    """
     with _inspect(db) as store:
         columns = ("id", "kind", "model", "seed", "started_at", "finished_at", "summary")
-        _print(runs_rows(store), output_format, columns)
+        rows = runs_rows(store)
+        if output_format == "table":
+            rows = [{**r, "finished_at": r["finished_at"] or NOT_FINISHED} for r in rows]
+        _print(rows, output_format, columns)

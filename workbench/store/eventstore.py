@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -92,6 +93,17 @@ _READ_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY po
 _DUMP_SKIP = {"_migrations": {"applied_at"}, "_projections": {"created_at"}}
 
 
+#: The range of an SQLite integer: a Python int past it cannot be bound to a query.
+SQLITE_MIN_INT, SQLITE_MAX_INT = -(2**63), 2**63 - 1
+
+
+def _clamp(value: int) -> int:
+    """``value`` within SQLite's integer range: a bound, such as a limit of 2**64,
+    means the same clamped (no position or count gets near 2**63), and unclamped
+    would raise ``OverflowError``."""
+    return min(max(value, SQLITE_MIN_INT), SQLITE_MAX_INT)
+
+
 def utc_now() -> str:
     """The default clock: the current UTC time as ISO-8601 text."""
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
@@ -118,6 +130,129 @@ def _enable_wal(conn: sqlite3.Connection, name: str, busy_timeout_ms: int) -> No
             time.sleep(0.005)
     if str(mode).lower() != "wal":
         raise StoreError(f"cannot put {name} in WAL mode (journal_mode is {mode})")
+
+
+def _refuse_a_non_store(conn: sqlite3.Connection, name: str, *, read_only: bool = False) -> None:
+    """Raise :class:`StoreError` unless the file behind ``conn`` is an event store.
+
+    Run before anything touches the file (a writable open would switch it to WAL and
+    add tables): a foreign database, or a text file given by mistake, is refused as it
+    is. An SQLite file with nothing in it (no tables, or no bytes at all) counts as
+    empty: a writable open makes it a store, a read-only one refuses it. A file from
+    a newer Event Workbench raises :class:`SchemaVersionError`.
+    """
+    try:
+        applied = applied_migrations(conn)  # "file is not a database" surfaces here
+        empty = not applied and conn.execute("SELECT 1 FROM sqlite_master").fetchone() is None
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+            raise
+        raise StoreError(_not_a_store(name, f"not an event store ({exc})", read_only)) from exc
+    if not applied and not (empty and not read_only):
+        raise StoreError(
+            _not_a_store(name, "an SQLite database, but not an event store", read_only)
+        )
+    pending(applied)  # refuses a file from a newer version
+
+
+def _not_a_store(name: str, why: str, read_only: bool) -> str:
+    """The message of :func:`_refuse_a_non_store`: the CLI prefixes read-only ones with the
+    file's name itself; a writable open says whose file it left alone."""
+    return why if read_only else f"{name}: {why}; it was left unchanged"
+
+
+def _read_only_connection(
+    file: Path, busy_timeout_ms: int, *, immutable: bool
+) -> sqlite3.Connection:
+    """A ``mode=ro`` connection to ``file`` (``immutable=1`` too, if asked)."""
+    uri = file.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None, cached_statements=256
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return conn
+
+
+def _blocked_by_read_only_folder(exc: sqlite3.OperationalError, file: Path) -> bool:
+    """Whether a read-only open failed only because SQLite cannot make ``file``'s
+    ``-shm`` in its folder, so that reading the file alone is safe (see
+    :meth:`EventStore._open_read_only`); refuse clearly if it is not safe.
+
+    SQLite says so with ``SQLITE_READONLY_DIRECTORY`` when there is no ``-wal``,
+    and with ``SQLITE_CANTOPEN`` when there is one it cannot pair with a ``-shm``.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)  # None if not raised by SQLite
+    folder_read_only = code == sqlite3.SQLITE_READONLY_DIRECTORY or (
+        code == sqlite3.SQLITE_CANTOPEN and not os.access(file.parent, os.W_OK)
+    )
+    if not folder_read_only:
+        return False
+    wal = Path(f"{file}-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        raise StoreError(
+            f"cannot read {file}: its folder is read-only and it has uncheckpointed "
+            f"changes in {wal}"
+        ) from exc
+    return True
+
+
+def _check_append(stream_id: object, events: Sequence[object], expected_version: object) -> None:
+    """Refuse arguments of :meth:`EventStore.append` the file would take badly.
+
+    Why here and not in the insert: some would fail there as a bare
+    ``sqlite3.IntegrityError`` naming a column, and some would be stored as they are
+    (an int ``event_id``, ``True`` as a version). One combined test per event keeps
+    the cost small; only an event failing it is looked at field by field.
+    """
+    if not isinstance(stream_id, str) or not stream_id.strip():
+        raise ValueError(f"stream_id must be a non-empty string, not {stream_id!r}")
+    if expected_version is not None and (
+        type(expected_version) is bool or not isinstance(expected_version, int)
+    ):
+        raise TypeError(
+            f"expected_version must be an int or None, not {type(expected_version).__name__}"
+        )
+    for index, event in enumerate(events):
+        if not (
+            type(event) is NewEvent
+            and type(event.type) is str
+            and event.type.strip()
+            and type(event.event_id) is str
+            and event.event_id
+            and type(event.recorded_at) is str
+            and event.recorded_at
+            and type(event.schema_version) is int
+            and event.schema_version > 0
+            and (event.causation_id is None or type(event.causation_id) is str)
+            and (event.correlation_id is None or type(event.correlation_id) is str)
+        ):
+            _check_event(index, event)
+
+
+def _check_event(index: int, event: object) -> None:
+    """Raise, naming the field, unless ``event`` is a well-formed :class:`NewEvent`.
+
+    Reached only when the quick test of :func:`_check_append` failed; it may still
+    pass (a ``str`` subclass as a type, say).
+    """
+    if not isinstance(event, NewEvent):
+        raise TypeError(f"events[{index}] must be a NewEvent, not {type(event).__name__}")
+    for field in ("type", "event_id", "recorded_at"):
+        value = getattr(event, field)
+        if not isinstance(value, str):
+            raise TypeError(f"events[{index}].{field} must be a non-empty string, not {value!r}")
+        if not (value.strip() if field == "type" else value):
+            raise ValueError(f"events[{index}].{field} must be a non-empty string, not {value!r}")
+    version = event.schema_version
+    if type(version) is bool or not isinstance(version, int):
+        raise TypeError(f"events[{index}].schema_version must be an int, not {version!r}")
+    if version < 1:
+        raise ValueError(f"events[{index}].schema_version must be 1 or more, not {version}")
+    for field in ("causation_id", "correlation_id"):
+        value = getattr(event, field)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"events[{index}].{field} must be a string or None, not {value!r}")
 
 
 def _to_events(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
@@ -270,8 +405,11 @@ class EventStore:
         :mod:`workbench.sim.engine`). A larger WAL at ``NORMAL`` means a machine crash
         may lose more of the last commits; a killed process still loses none.
         ``read_only=True`` opens an existing file for reading only, for inspection: it
-        is neither created, nor put in WAL mode, nor migrated (writes fail), and a
-        file that is not an event store raises :class:`StoreError`.
+        is neither created, nor put in WAL mode, nor migrated (writes fail); a file in
+        a folder nobody may write to is read as it is (see :meth:`_open_read_only`).
+        Either way, an existing file that is not an event store raises
+        :class:`StoreError` before anything in it is changed; an SQLite file with no
+        tables at all counts as empty, and a writable open makes it a store.
         ``":memory:"`` gives a private in-memory store, for tests.
         """
         if synchronous not in get_args(Synchronous):
@@ -293,6 +431,7 @@ class EventStore:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             if not memory:
+                _refuse_a_non_store(conn, name)
                 _enable_wal(conn, name, busy_timeout_ms)
             conn.execute(f"PRAGMA synchronous = {synchronous}")
             if cache_kib is not None:
@@ -309,23 +448,28 @@ class EventStore:
     def _open_read_only(
         cls, name: str, busy_timeout_ms: int, clock: Callable[[], str]
     ) -> EventStore:
-        """Open an existing file with a ``mode=ro`` connection and check it is a store."""
+        """Open an existing file with a ``mode=ro`` connection and check it is a store.
+
+        A read-only connection to a WAL-mode file still needs its ``-shm`` file, and
+        SQLite cannot create one in a folder it may not write to. Nobody can be
+        writing the file then (a writer needs its ``-wal`` and ``-shm`` there too), so
+        the file alone is the whole store, and it is read with ``immutable=1``, which
+        needs neither. Unless it has a ``-wal`` with content: those commits are not in
+        the file yet, and ``immutable`` would silently leave them out.
+        """
         file = Path(name)
         if not file.is_file():
             raise FileNotFoundError(f"no event store at {name}")
-        conn = sqlite3.connect(
-            file.resolve().as_uri() + "?mode=ro",
-            uri=True,
-            timeout=busy_timeout_ms / 1000,
-            isolation_level=None,
-            cached_statements=256,
-        )
+        conn = _read_only_connection(file, busy_timeout_ms, immutable=False)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            applied = applied_migrations(conn)  # "file is not a database" surfaces here
-            if not applied:
-                raise StoreError("an SQLite database, but not an event store")
-            pending(applied)  # refuses a file from a newer version
+            try:
+                _refuse_a_non_store(conn, name, read_only=True)
+            except sqlite3.OperationalError as exc:
+                if not _blocked_by_read_only_folder(exc, file):
+                    raise
+                conn.close()
+                conn = _read_only_connection(file, busy_timeout_ms, immutable=True)
+                _refuse_a_non_store(conn, name, read_only=True)
             (synchronous,) = conn.execute("PRAGMA synchronous").fetchone()
         except BaseException:
             conn.close()
@@ -394,7 +538,16 @@ class EventStore:
         written and :class:`ConcurrencyError` tells the actual version. ``None`` skips
         the check. Versions start at 1 and have no gaps; an ``event_id`` already in the
         file raises :class:`DuplicateEventError`.
+
+        Arguments are checked first, each refusal naming its field: a stream id or
+        event ``type``, ``event_id`` or ``recorded_at`` that is not a non-empty
+        string, a ``schema_version`` that is not a positive int, an
+        ``expected_version`` that is not an int (``True`` is not a version), and
+        ``data`` that is not a mapping or cannot be JSON (see :func:`~.codec.encode`).
         """
+        if type(events) is not list and type(events) is not tuple:
+            events = tuple(events)  # checked, then written: a generator is read once
+        _check_append(stream_id, events, expected_version)
         return _to_events(self._write(stream_id, events, expected_version))
 
     def append_positions(
@@ -409,6 +562,11 @@ class EventStore:
         typed data it built): the events take the positions and versions that follow
         these, and decoding every event's JSON back into a record would be wasted.
         ``(0, 0)`` when ``events`` is empty.
+
+        It trusts its caller: the events' fields are not checked one by one as
+        :meth:`append` checks them (the simulator builds its events itself, and this
+        is its hot path). What the file's constraints refuse still fails, as raw
+        :mod:`sqlite3` errors.
         """
         rows = self._write(stream_id, events, expected_version)
         return (rows[0][0], rows[0][2]) if rows else (0, 0)
@@ -490,6 +648,11 @@ class EventStore:
                 error = self._integrity_error(exc, stream_id, events, expected_version)
                 if error is not exc:
                     raise error from exc
+            if isinstance(exc, RecursionError):  # from encode(): no cost until it fails
+                raise ValueError(
+                    "event data cannot be stored as JSON: it contains itself, "
+                    "or is nested too deeply"
+                ) from exc
             raise
         return rows
 
@@ -594,7 +757,8 @@ class EventStore:
         """
         if limit < 1:
             raise ValueError(f"limit must be positive, not {limit}")
-        return _to_events(self._conn.execute(_READ_ALL, (from_position, limit)).fetchall())
+        params = (_clamp(from_position), _clamp(limit))
+        return _to_events(self._conn.execute(_READ_ALL, params).fetchall())
 
     def iter_all(self, from_position: int = 0, page_size: int = 1000) -> Iterator[RecordedEvent]:
         """Every event after ``from_position``, fetched ``page_size`` at a time.
@@ -635,7 +799,8 @@ class EventStore:
             "SELECT position, stream_id, type, schema_version, data, recorded_at FROM events "
             f"WHERE position > ?{where} ORDER BY position LIMIT ?"
         )
-        position = from_position
+        position = _clamp(from_position)
+        page_size = _clamp(page_size)
         execute = self._conn.execute
         while True:
             page = execute(sql, (position, *params, page_size)).fetchall()
@@ -724,9 +889,20 @@ class EventStore:
 
         Save it in the same :meth:`transaction` as the consumer's own writes (a
         projection's rows, say) and the two can never disagree after a crash.
+        A position past the head of the log is refused: the consumer would skip the
+        events later appended up to it, never having seen them.
         """
+        if type(position) is bool or not isinstance(position, int):
+            raise TypeError(f"position must be an int, not {type(position).__name__}")
         if position < 0:
             raise ValueError(f"position must be >= 0, not {position}")
+        if position > 0:
+            head = self.head_position()  # known without a query inside a transaction
+            if position > head:
+                raise ValueError(
+                    f"checkpoint of {consumer!r} at position {position}, "
+                    f"but the log ends at position {head}"
+                )
         self._checkpoint_writes[consumer] = self._checkpoint_writes.get(consumer, 0) + 1
         self._conn.execute(
             "INSERT INTO checkpoints (consumer, position, updated_at) VALUES (?, ?, ?) "

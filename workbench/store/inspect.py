@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .codec import decode, encode
-from .eventstore import EventStore
+from .eventstore import SQLITE_MAX_INT, EventStore
+from .records import ProjectionTable, UnknownProjectionError
+from .schema import MIGRATIONS, applied_migrations
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -52,9 +54,11 @@ __all__ = [
     "iter_stream_rows",
     "no_leftover_sidecars",
     "read_model_rows",
+    "read_models",
     "render_rows",
     "runs_rows",
     "snapshots_rows",
+    "store_format",
     "stream_ids",
     "stream_rows",
     "streams_rows",
@@ -77,6 +81,32 @@ EVENT_COLUMNS = (
     "recorded_at",
     "data",
 )
+
+
+# -- files from an older version ----------------------------------------------------
+
+
+def store_format(store: EventStore) -> tuple[int, int]:
+    """The file's store format and the current one: migrations applied, and known.
+
+    A read-only look cannot upgrade an older file, so it reads the file as it is:
+    a table a later migration adds is not there yet (see :func:`has_table`).
+    """
+    return len(applied_migrations(store.connection)), len(MIGRATIONS)
+
+
+def has_table(store: EventStore, table: str) -> bool:
+    """Whether the file has ``table``: one an older file lacks is listed as empty."""
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return store.connection.execute(sql, (table,)).fetchone() is not None
+
+
+def read_models(store: EventStore) -> list[ProjectionTable]:
+    """Every read model of the file, by name; none in a file older than read models."""
+    return store.projections() if has_table(store, "_projections") else []
+
+
+# -- listings ------------------------------------------------------------------------
 
 
 def streams_rows(store: EventStore) -> list[Row]:
@@ -125,6 +155,7 @@ def _paged_events(
     """
     sql = f"{_SELECT_EVENTS} WHERE {key} > ?{where} ORDER BY {key} LIMIT ?"
     column = EVENT_COLUMNS.index(key)
+    after = min(after, SQLITE_MAX_INT)  # beyond the last possible event: none
     remaining = limit
     while remaining is None or remaining > 0:
         size = page_size if remaining is None else min(page_size, remaining)
@@ -172,7 +203,7 @@ def count_events(
 ) -> int:
     """How many events :func:`iter_events_rows` would list without a limit."""
     sql = "SELECT COUNT(*) FROM events WHERE position > ?"
-    params: tuple[Any, ...] = (from_position,)
+    params: tuple[Any, ...] = (min(from_position, SQLITE_MAX_INT),)
     if event_type is not None:
         sql, params = sql + " AND type = ?", (*params, event_type)
     (count,) = store.connection.execute(sql, params).fetchone()
@@ -237,6 +268,8 @@ def streams_with_id(store: EventStore, bare_id: str) -> list[str]:
 
 def read_model_rows(store: EventStore, name: str) -> list[Row]:
     """The rows of projection ``name`` as Python values, columns in table order."""
+    if not has_table(store, "_projections"):  # an older file: it has no read models
+        raise UnknownProjectionError(f"no projection named {name!r}")
     return store.rows(name)
 
 
@@ -268,7 +301,9 @@ def checkpoints_rows(store: EventStore) -> list[Row]:
 
 
 def dead_letters_rows(store: EventStore, consumer: str | None = None) -> list[Row]:
-    """Dead letters (of one consumer, if given), by id."""
+    """Dead letters (of one consumer, if given), by id; none in a file older than them."""
+    if not has_table(store, "dead_letters"):
+        return []
     return [
         {
             "id": d.id,
