@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 from workbench.sim.engine import Engine
 
@@ -116,3 +117,53 @@ def test_a_new_projection_version_gets_its_own_table(open_engine: OpenEngine) ->
     place(engine, O1, ALICE, ["pen"], "1")
     assert engine.projections["Orders"].table_name == "Orders_v2"
     assert engine.store.connection.execute("SELECT count(*) FROM rm_orders_v2").fetchone() == (1,)
+
+
+TALLY = """\
+workbench: 1
+name: Tally
+aggregates:
+  Tally: {id: tally_id, state: {n: {type: int, default: 0}}}
+commands:
+  Add: {aggregate: Tally, fields: {tally_id: uuid, by: int}, emits: [Added: {}]}
+events:
+  Added: {aggregate: Tally, fields: {tally_id: uuid, by: int}, evolve: {n: "state.n + event.by"}}
+projections:
+  Totals:
+    description: DESCRIPTION
+    key: tally_id
+    fields: {tally_id: uuid, total: int}
+    on:
+      Added: {upsert: {total: "row.total + HOW"}}
+"""
+T1 = "00000000-0000-4000-8000-000000000001"
+
+
+def _totals_after_reopening(tmp_path: Path, description: str, how: str) -> int:
+    path = tmp_path / "tally.db"
+    first = Engine.open(
+        model_from(TALLY.replace("DESCRIPTION", "Sums").replace("HOW", "event.by")), path
+    )
+    for by in (1, 2, 3):
+        first.execute("Add", {"tally_id": T1, "by": by})
+    first.store.upsert_row("Totals", {"tally_id": T1}, {"total": 1000})  # marks the rows
+    first.close()
+    text = TALLY.replace("DESCRIPTION", description).replace("HOW", how)
+    again = Engine.open(model_from(text), path)
+    try:
+        again.project()
+        (row,) = again.rows("Totals")
+        return int(row["total"])
+    finally:
+        again.close()
+
+
+def test_a_read_model_whose_handlers_changed_is_rebuilt_when_the_file_is_opened(
+    tmp_path: Path,
+) -> None:
+    """Same columns, another handler and no version bump: the rows come from the log
+    again, not from the old handler with the new one added on top."""
+    assert _totals_after_reopening(tmp_path, "Sums", "event.by * 10") == 60
+    (tmp_path / "tally.db").unlink()
+    # a description is not how rows are computed: the rows (marked) stay as they are
+    assert _totals_after_reopening(tmp_path, "Sums of all additions", "event.by") == 1000

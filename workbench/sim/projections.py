@@ -36,10 +36,13 @@ Speed, without changing what is computed:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.model.schema import Model
 from workbench.model.types import TypeRef
 from workbench.sim.aggregates import EventDecoder
 from workbench.sim.compiled import (
@@ -102,6 +105,29 @@ class _Unreadable:
 
     def __init__(self, error: Exception) -> None:
         self.error = error
+
+
+def handlers_digest(model: Model, name: str) -> str:
+    """What decides the rows of read model ``name``, as a short digest: its key, fields
+    and handlers, and the model's constants its expressions may read.
+
+    Recorded with the table, so a file opened with a model whose read model computes
+    its rows differently (a handler edited without bumping ``version``) is rebuilt
+    from the log instead of mixing rows of two definitions. Descriptions and tags do
+    not count.
+    """
+    projection = model.projections[name]
+    decisive = {
+        "key": projection.key,
+        "fields": {f: [spec.type, spec.default] for f, spec in projection.fields.items()},
+        "on": {
+            event: handler.model_dump(mode="json", exclude={"description", "tags"})
+            for event, handler in projection.on.items()
+        },
+        "constants": {c: [const.type, const.value] for c, const in model.constants.items()},
+    }
+    text = json.dumps(decisive, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class ProjectionRunner:
@@ -169,9 +195,12 @@ class ProjectionRunner:
             if all(_scalar(values, t) for t in key_types)
             else None
         )
+        self.handlers = handlers_digest(compiled.model, projection.name)
         try:
-            store.ensure_projection_table(self.table_name, self.columns, projection.key_fields)
-        except ProjectionSchemaError:
+            store.ensure_projection_table(
+                self.table_name, self.columns, projection.key_fields, handlers=self.handlers
+            )
+        except ProjectionSchemaError:  # other columns, or other handlers: rows of the past
             self.rebuild(catch_up=False)
 
     @property
@@ -274,7 +303,11 @@ class ProjectionRunner:
     def rebuild(self, *, catch_up: bool = True) -> None:
         """Empty the table and reset the checkpoint (one transaction), then replay the log."""
         self.store.rebuild_projection(
-            self.table_name, self.columns, list(self.projection.key_fields), consumer=self.consumer
+            self.table_name,
+            self.columns,
+            list(self.projection.key_fields),
+            consumer=self.consumer,
+            handlers=self.handlers,
         )
         if catch_up:
             self.catch_up()

@@ -37,6 +37,7 @@ One :class:`EventStore` is one connection: use it from one thread; open another 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -1040,16 +1041,18 @@ class EventStore:
         return self._db
 
     def _registered(self, name: str) -> ProjectionTable | None:
-        row = self._conn.execute(
-            "SELECT name, table_name, columns, key FROM _projections WHERE name = ?", (name,)
-        ).fetchone()
+        # SELECT *: a file of an older format, opened read-only, has no ``handlers``.
+        cursor = self._conn.execute("SELECT * FROM _projections WHERE name = ?", (name,))
+        row = cursor.fetchone()
         if row is None:
             return None
+        found = dict(zip((d[0] for d in cursor.description), row, strict=True))
         return ProjectionTable(
-            name=row[0],
-            table=row[1],
-            columns=tuple((c, t) for c, t in decode(row[2])),
-            key=tuple(decode(row[3])),
+            name=found["name"],
+            table=found["table_name"],
+            columns=tuple((c, t) for c, t in decode(found["columns"])),
+            key=tuple(decode(found["key"])),
+            handlers=found.get("handlers"),
         )
 
     def _compiled(self, name: str) -> CompiledProjection:
@@ -1062,7 +1065,12 @@ class EventStore:
         return compiled
 
     def ensure_projection_table(
-        self, name: str, columns: Mapping[str, str], key: Sequence[str]
+        self,
+        name: str,
+        columns: Mapping[str, str],
+        key: Sequence[str],
+        *,
+        handlers: str | None = None,
     ) -> ProjectionTable:
         """Create the typed table of projection ``name`` unless it exists already.
 
@@ -1070,13 +1078,15 @@ class EventStore:
         date datetime uuid``, ``T?`` for optional, anything else stored as JSON);
         ``key`` names the primary-key columns. Calling it again with the same
         definition does nothing; with another definition it raises
-        :class:`ProjectionSchemaError` (use :meth:`rebuild_projection`).
+        :class:`ProjectionSchemaError` (use :meth:`rebuild_projection`). ``handlers``
+        is the caller's digest of how the rows are computed: given, a table recorded
+        with another digest (or none) is another definition too.
 
         >>> store = EventStore.open(":memory:")
         >>> store.ensure_projection_table("BookInventory", {"id": "str", "copies": "int"}, ["id"]).table
         'rm_book_inventory'
         """
-        wanted = define(name, columns, key)
+        wanted = dataclasses.replace(define(name, columns, key), handlers=handlers)
         self._rows_written(name)
         with self.transaction():
             existing = self._registered(name)
@@ -1087,19 +1097,25 @@ class EventStore:
                         f"(columns {dict(existing.columns)}, key {list(existing.key)}); "
                         "rebuild_projection() replaces it"
                     )
+                if handlers is not None and existing.handlers != handlers:
+                    raise ProjectionSchemaError(
+                        f"projection {name!r} exists, filled by other handlers; "
+                        "rebuild_projection() replaces it"
+                    )
                 if not self._schema_db().table(existing.table).exists():
                     self._create_projection_table(existing)
                 return existing
             self._create_projection_table(wanted)
             self._conn.execute(
-                "INSERT INTO _projections (name, table_name, columns, key, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO _projections (name, table_name, columns, key, created_at, handlers) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     wanted.name,
                     wanted.table,
                     encode([list(c) for c in wanted.columns]),
                     encode(list(wanted.key)),
                     self._clock(),
+                    wanted.handlers,
                 ),
             )
         self._projections.pop(name, None)
@@ -1147,6 +1163,7 @@ class EventStore:
         key: Sequence[str] | None = None,
         *,
         consumer: str | None = None,
+        handlers: str | None = None,
     ) -> ProjectionTable:
         """Empty the projection's table (recreating it, with a new definition if given).
 
@@ -1162,7 +1179,7 @@ class EventStore:
                 columns = dict(existing.columns) if columns is None else columns
                 key = existing.key if key is None else key
             self.drop_projection(name)
-            definition = self.ensure_projection_table(name, columns, key)
+            definition = self.ensure_projection_table(name, columns, key, handlers=handlers)
             if consumer is not None:
                 self.save_checkpoint(consumer, 0)
         return definition

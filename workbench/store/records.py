@@ -134,6 +134,9 @@ class ProjectionTable:
     table: str
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
+    #: A digest of the handlers that compute the rows (``None``: not recorded): the
+    #: same columns filled another way make other rows.
+    handlers: str | None = None
 
     @property
     def column_types(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ so applying twice is harmless::
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
     >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
-    ['0001_events_snapshots_checkpoints_runs', '0002_dead_letters_inbox', '0003_projections', '0004_scheduled']
+    ['0001_events_snapshots_checkpoints_runs', '0002_dead_letters_inbox', '0003_projections', '0004_scheduled', '0005_projection_handlers']
     >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
     []
 
@@ -154,12 +154,19 @@ def _scheduled(db: sqlite_utils.Database) -> None:
     )
 
 
+def _projection_handlers(db: sqlite_utils.Database) -> None:
+    """A digest of how each read model computes its rows, beside its columns: a read
+    model whose handlers changed with the same columns must be rebuilt too."""
+    db.table("_projections").add_column("handlers", str)
+
+
 #: Every migration, in the order they are applied. Append only.
 MIGRATIONS: tuple[Migration, ...] = (
     ("0001_events_snapshots_checkpoints_runs", _events_snapshots_checkpoints_runs),
     ("0002_dead_letters_inbox", _dead_letters_inbox),
     ("0003_projections", _projections),
     ("0004_scheduled", _scheduled),
+    ("0005_projection_handlers", _projection_handlers),
 )
 
 
