@@ -271,3 +271,16 @@ def test_an_automation_scenario_checking_a_state_its_commands_would_change_is_wa
     # the state of the event's own aggregate is fine: nothing issued changes it
     own = AUTOMATION.replace("AGGREGATE", "Book").replace("ID", "b1")
     assert diagnostics(own.replace("FIELDS", "{lent: true}"), "WB507") == []
+
+
+def test_an_automation_scenario_expecting_a_command_nothing_issues_is_reported() -> None:
+    text = AUTOMATION.replace(
+        "      state: {aggregate: AGGREGATE, id: ID, fields: FIELDS}\n", ""
+    ).replace(
+        "commands: [RecordLoan: {member_id: m1, book_id: b1}]",
+        "commands: [LendBook: {book_id: b1}]",
+    )
+    (found,) = [d for d in diagnostics(text, "WB500") if "nothing issues" in d.message]
+    assert found.message == "nothing issues 'LendBook' in reaction to 'BookLent'"
+    assert found.hint == "what reacts to it issues: RecordLoan"
+    assert found.location.line == line_of(text, "commands: [LendBook")

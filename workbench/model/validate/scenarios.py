@@ -160,8 +160,26 @@ def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) 
                 then_path,
                 key=True,
             )
+        issued = {
+            issue.command
+            for name in reacting
+            for issue in {**model.policies, **model.translations}[name].issue
+        }
         for index, step in enumerate(then.commands or ()):
-            _check_step(ctx, step, (*then_path, "commands", index), allowed=("command",))
+            step_path = (*then_path, "commands", index)
+            if (
+                _check_step(ctx, step, step_path, allowed=("command",))
+                and reacting
+                and step.message not in issued
+            ):
+                ctx.report(
+                    "WB500",
+                    f"nothing issues '{step.message}' in reaction to '{scenario.when.message}'",
+                    step_path,
+                    hint=f"what reacts to it issues: {', '.join(sorted(issued))}"
+                    if issued
+                    else "what reacts to it issues no commands",
+                )
 
     if then.state is not None:
         _check_state(ctx, scenario, then_path)
