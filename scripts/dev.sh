@@ -206,6 +206,14 @@ cmd_run() {
     header "workbench validate ${models[*]}   (the tui command is not available yet)"
     if [ "$#" -gt 0 ]; then warn "ignoring ARGS ($*): they are meant for the tui command"; fi
     step "workbench validate" "$wb" validate "${models[@]}"
+    # ...and show that the models run: their scenarios, then a dry run kept for a look.
+    header "workbench test ${models[*]}"
+    step "workbench test" "$wb" test "${models[@]}"
+    local db
+    db=$(mktemp -d)/library.sim.db
+    header "workbench simulate $model --commands 2000 --db $db"
+    step "workbench simulate" "$wb" simulate "$model" --commands 2000 --db "$db"
+    echo "look inside: $wb store streams $db"
 }
 
 cmd_test() {
