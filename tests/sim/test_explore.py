@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -613,6 +614,18 @@ def test_explore_writes_no_hypothesis_folder(
     path = write(tmp_path, WALLET)
     assert invoke("explore", path, "--runs", "20").exit_code == 1
     assert not (tmp_path / ".hypothesis").exists()
+    # a fresh process, where hypothesis has cached nothing yet (it caches what it
+    # learns of source files under .hypothesis/constants)
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "explore", str(path), "--runs", "20"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml"]
 
 
 # --------------------------------------------------------------------------- pieces

@@ -10,7 +10,11 @@ model cannot be read or run, or bad options.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -118,7 +122,8 @@ def explore_command(
         click.echo(_header(model, loaded.model.name, options))
     progress = _Progress(runs) if sys.stderr.isatty() else None
     try:
-        exploration = explore(loaded.model, options, compiled=compiled, progress=progress)
+        with _hypothesis_files_elsewhere():
+            exploration = explore(loaded.model, options, compiled=compiled, progress=progress)
     except ExploreError as error:
         raise click.UsageError(str(error)) from None
     finally:
@@ -131,6 +136,29 @@ def explore_command(
     else:
         _echo_text(exploration, reports)
     sys.exit(EXIT_FOUND if reports else EXIT_OK)
+
+
+@contextlib.contextmanager
+def _hypothesis_files_elsewhere() -> Iterator[None]:
+    """Keep hypothesis from writing a ``.hypothesis`` folder where the user stands.
+
+    Exploring keeps no example database, but hypothesis still caches what it learns
+    of source files under ``.hypothesis/`` in the current directory; a user who runs
+    ``workbench explore`` in a project would find it there. Its files go to a
+    temporary folder for the run instead (unless ``HYPOTHESIS_STORAGE_DIRECTORY``
+    says where they belong).
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="workbench-explore-") as folder:
+        set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)
 
 
 def commands_in(names: tuple[str, ...]) -> tuple[str, ...] | None:
