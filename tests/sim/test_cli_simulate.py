@@ -591,3 +591,17 @@ def test_a_store_that_cannot_be_written_is_a_clear_error(
     assert result.exit_code == 2
     assert f"{db}: cannot write the store: attempt to write a readonly database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_file_system_without_flock_runs_unguarded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import fcntl
+
+    def unsupported(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", unsupported)
+    result = simulate(LIBRARY, "--commands", "10", "--db", tmp_path / "nfs.db")
+    assert result.exit_code in (0, 1), result.output

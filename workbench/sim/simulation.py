@@ -107,6 +107,9 @@ def lock_for_run(path: Path) -> BinaryIO | None:
         raise DatabaseRefused(
             f"{path} is being written by another run; wait for it to finish or choose another --db"
         ) from None
+    except OSError:  # a file system without flock (some network mounts): run unguarded
+        handle.close()
+        return None
     return handle
 
 
