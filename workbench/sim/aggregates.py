@@ -29,6 +29,7 @@ from workbench.sim.compiled import (
     Expr,
     ModelingProblem,
     convert_result,
+    fuse_assignments,
 )
 from workbench.sim.converters import Miss, converter, record_converter
 from workbench.sim.messages import DomainEvent
@@ -173,6 +174,8 @@ class Evolver:
     def __init__(self, compiled: CompiledModel) -> None:
         self.compiled = compiled
         self._plans: dict[tuple[str, str], tuple[_Assignment, ...]] = {}
+        #: The plan as one generated function (see ``fuse_assignments``), or None.
+        self._fused: dict[tuple[str, str], Callable[..., dict[str, Any]] | None] = {}
 
     def _plan(self, aggregate: CompiledAggregate, event_type: str) -> tuple[_Assignment, ...]:
         event = self.compiled.events.get(event_type)
@@ -188,7 +191,17 @@ class Evolver:
             fast = converter(self.compiled.values, t) if t is not None else _never
             where = f"evolve '{field_name}' of event '{event_type}'"
             plan.append((field_name, expr, fast, t, where, problem))
-        self._plans[(aggregate.name, event_type)] = planned = tuple(plan)
+        key = (aggregate.name, event_type)
+        self._fused[key] = (
+            fuse_assignments(
+                [(name, expr, fast) for name, expr, fast, _, _, _ in plan],
+                ("state", "event"),
+                self.compiled.constants,
+            )
+            if plan and all(problem is None for *_, problem in plan)
+            else None
+        )
+        self._plans[key] = planned = tuple(plan)
         return planned
 
     def evolve(
@@ -200,9 +213,16 @@ class Evolver:
         now: dt.datetime | None,
     ) -> dict[str, Any]:
         """The state after one event; every assignment sees the same state from before it."""
-        plan = self._plans.get((aggregate.name, event_type))
+        key = (aggregate.name, event_type)
+        plan = self._plans.get(key)
         if plan is None:
             plan = self._plan(aggregate, event_type)
+        fused = self._fused[key]
+        if fused is not None:
+            try:
+                return fused(state, state, data, now)
+            except Exception:
+                pass
         new_state = dict(state)
         if not plan:
             return new_state

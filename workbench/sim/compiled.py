@@ -17,7 +17,7 @@ import datetime as dt
 import dis
 import operator
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -488,6 +488,60 @@ def _policy(c: _Compiler, name: str, policy: Policy, kind: str) -> CompiledPolic
         delay=parse_duration(policy.after) if policy.after else None,
         issue=tuple(issues),
     )
+
+
+def fuse_assignments(
+    assignments: Sequence[tuple[str, Expr, Callable[[Any], Any]]],
+    roots: Sequence[str],
+    constants: Mapping[str, Any],
+) -> Callable[..., dict[str, Any]] | None:
+    """One generated function doing what a loop over ``assignments`` does, or ``None``.
+
+    ``fused(base, *roots, now)`` copies ``base`` and sets each field to its expression's
+    compiled function, called straight with the roots and constants it reads, its
+    result put through the field's fast converter. The loop builds an environment
+    dict, looks each expression's names up in it and goes through a wrapper per
+    expression; for the simulator's busiest step (an event's ``evolve``, once per
+    event and again on every replay) that is half the work. The function takes no
+    decisions of its own: whatever it cannot do plainly (an expression raising, a
+    value its converter misses) raises, and the caller runs the loop instead, which
+    gives the exact error. ``None`` when an expression has no compiled function or
+    reads a name that is neither a root nor a constant.
+
+    Field and root names never reach the generated source: it refers to them through
+    the namespace it runs in (``key0``, ``root0``...), whatever the model calls them.
+    """
+    namespace: dict[str, Any] = {"Budget": Budget}
+    root_names = {name: f"root{i}" for i, name in enumerate(roots)}
+    lines = [
+        "def fused(base, " + ", ".join(root_names.values()) + ", now):",
+        "    new = dict(base)",
+    ]
+    for i, (field_name, expr, fast) in enumerate(assignments):
+        function = expr._function
+        program = expr.compiled.program
+        if function is None or program is None:
+            return None
+        arguments = []
+        for j, param in enumerate(program.params):
+            if param in root_names:
+                arguments.append(root_names[param])
+            elif param in constants:
+                namespace[f"const{i}_{j}"] = constants[param]
+                arguments.append(f"const{i}_{j}")
+            else:
+                return None
+        namespace[f"key{i}"], namespace[f"call{i}"], namespace[f"fast{i}"] = (
+            field_name,
+            function,
+            fast,
+        )
+        budget = "Budget(now)" if expr._budgeted else "None"
+        lines.append(f"    new[key{i}] = fast{i}(call{i}({', '.join([budget, *arguments])}))")
+    lines.append("    return new")
+    exec("\n".join(lines), namespace)
+    fused: Callable[..., dict[str, Any]] = namespace["fused"]
+    return fused
 
 
 def convert_result(values: ValueTypes, value: Any, t: TypeRef, where: str) -> Any:
