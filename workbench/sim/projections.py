@@ -35,6 +35,7 @@ Speed, without changing what is computed:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -52,6 +53,7 @@ from workbench.sim.compiled import (
     Expr,
     ModelingProblem,
     convert_result,
+    fuse_assignments,
 )
 from workbench.sim.converters import (
     Miss,
@@ -96,6 +98,9 @@ class _HandlerPlan:
     single_key: str | None
     key_as_is: bool
     assignments: tuple[_Assignment, ...]
+    #: The assignments as one generated function ``(row, event, row, now)`` (see
+    #: ``fuse_assignments``); None where it cannot be made.
+    fused: Callable[..., dict[str, Any]] | None = None
 
 
 class _Unreadable:
@@ -354,6 +359,13 @@ class ProjectionRunner:
                 for name, expr in handler.assignments.items()
             ),
         )
+        if plan.assignments and all(t is not None for _, _, _, t, _ in plan.assignments):
+            fused = fuse_assignments(
+                [(name, expr, fast) for name, expr, fast, _, _ in plan.assignments],
+                ("event", "row"),
+                self.compiled.constants,
+            )
+            plan = dataclasses.replace(plan, fused=fused)
         self._plans[event_type] = plan
         return plan
 
@@ -401,6 +413,25 @@ class ProjectionRunner:
         if action == "delete":
             rows.put(stored_key, key, None)
             return
+        new_row = None
+        fused = plan.fused
+        if fused is not None:
+            try:
+                new_row = fused(row, data, row, now)
+            except Exception:  # the loop below does it again, for the exact error
+                new_row = None
+        if new_row is None:
+            new_row = self._assigned(plan, row, env, now)
+        if self._reads_back_as_written:
+            rows.rows[stored_key] = (key, new_row, new_row)
+            rows.changed[stored_key] = None
+        else:
+            rows.put(stored_key, key, new_row)
+
+    def _assigned(
+        self, plan: _HandlerPlan, row: dict[str, Any], env: dict[str, Any], now: dt.datetime
+    ) -> dict[str, Any]:
+        """The row after the handler's assignments, one by one."""
         new_row = dict(row)
         for name, expr, fast, t, where in plan.assignments:
             value = expr.call(env, now)
@@ -410,11 +441,7 @@ class ProjectionRunner:
                 new_row[name] = fast(value)
             except Miss:
                 new_row[name] = convert_result(self.compiled.values, value, t, where)
-        if self._reads_back_as_written:
-            rows.rows[stored_key] = (key, new_row, new_row)
-            rows.changed[stored_key] = None
-        else:
-            rows.put(stored_key, key, new_row)
+        return new_row
 
     def projection_defaults(self) -> dict[str, Any]:
         return dict(self.projection.defaults)

@@ -1,4 +1,5 @@
-"""An event's ``evolve`` runs as one generated function; it must agree with the loop.
+"""An event's ``evolve`` and a read model's handler run as one generated function each;
+they must agree with the loops they replace.
 
 The generated function (``compiled.fuse_assignments``) is a faster way to do exactly
 what the loop over assignments does, falling back to the loop whenever it cannot do
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import workbench.sim.aggregates as aggregates_module
+import workbench.sim.projections as projections_module
 from workbench.model.loader import load_model
 from workbench.sim.engine import Engine
 from workbench.sim.generate import CommandGenerator
@@ -46,6 +48,7 @@ def test_fused_and_looped_evolve_give_byte_identical_runs(
 ) -> None:
     fused = _dump_of_generated_run(path, tmp_path / "fused.db")
     monkeypatch.setattr(aggregates_module, "fuse_assignments", lambda *args: None)
+    monkeypatch.setattr(projections_module, "fuse_assignments", lambda *args: None)
     looped = _dump_of_generated_run(path, tmp_path / "looped.db")
     assert fused == looped
     assert fused.count("\n[") > 100  # rows of events, states, read models
