@@ -490,6 +490,53 @@ def _policy(c: _Compiler, name: str, policy: Policy, kind: str) -> CompiledPolic
     )
 
 
+def _call_source(
+    index: int,
+    expr: Expr,
+    root_names: Mapping[str, str],
+    constants: Mapping[str, Any],
+    namespace: dict[str, Any],
+) -> str | None:
+    """``callN(budget, args...)`` for ``expr``, its function and constants bound in
+    ``namespace``; ``None`` if it has no compiled function or reads another name."""
+    function = expr._function
+    program = expr.compiled.program
+    if function is None or program is None:
+        return None
+    arguments = ["Budget(now)" if expr._budgeted else "None"]
+    for j, param in enumerate(program.params):
+        if param in root_names:
+            arguments.append(root_names[param])
+        elif param in constants:
+            namespace[f"const{index}_{j}"] = constants[param]
+            arguments.append(f"const{index}_{j}")
+        else:
+            return None
+    namespace[f"call{index}"] = function
+    return f"call{index}({', '.join(arguments)})"
+
+
+def fuse_checks(
+    exprs: Sequence[Expr], roots: Sequence[str], constants: Mapping[str, Any]
+) -> Callable[..., int] | None:
+    """One generated function ``(*roots, now)`` giving the index of the first of
+    ``exprs`` that is false, or -1: rules in order, invariants. As
+    :func:`fuse_assignments`, it decides nothing itself (an exception means: run the
+    loop, which gives the exact error) and is ``None`` where it cannot be made."""
+    namespace: dict[str, Any] = {"Budget": Budget}
+    root_names = {name: f"root{i}" for i, name in enumerate(roots)}
+    lines = ["def fused(" + ", ".join([*root_names.values(), "now"]) + "):"]
+    for i, expr in enumerate(exprs):
+        call = _call_source(i, expr, root_names, constants, namespace)
+        if call is None:
+            return None
+        lines += [f"    if not {call}:", f"        return {i}"]
+    lines.append("    return -1")
+    exec("\n".join(lines), namespace)  # our own source: names are bound above
+    fused: Callable[..., int] = namespace["fused"]
+    return fused
+
+
 def fuse_assignments(
     assignments: Sequence[tuple[str, Expr, Callable[[Any], Any]]],
     roots: Sequence[str],
@@ -518,26 +565,11 @@ def fuse_assignments(
         "    new = dict(base)",
     ]
     for i, (field_name, expr, fast) in enumerate(assignments):
-        function = expr._function
-        program = expr.compiled.program
-        if function is None or program is None:
+        call = _call_source(i, expr, root_names, constants, namespace)
+        if call is None:
             return None
-        arguments = []
-        for j, param in enumerate(program.params):
-            if param in root_names:
-                arguments.append(root_names[param])
-            elif param in constants:
-                namespace[f"const{i}_{j}"] = constants[param]
-                arguments.append(f"const{i}_{j}")
-            else:
-                return None
-        namespace[f"key{i}"], namespace[f"call{i}"], namespace[f"fast{i}"] = (
-            field_name,
-            function,
-            fast,
-        )
-        budget = "Budget(now)" if expr._budgeted else "None"
-        lines.append(f"    new[key{i}] = fast{i}(call{i}({', '.join([budget, *arguments])}))")
+        namespace[f"key{i}"], namespace[f"fast{i}"] = field_name, fast
+        lines.append(f"    new[key{i}] = fast{i}({call})")
     lines.append("    return new")
     exec("\n".join(lines), namespace)
     fused: Callable[..., dict[str, Any]] = namespace["fused"]
