@@ -130,7 +130,7 @@ events:
         assert outcome(2)[0] == "accepted"
         assert outcome(2) == (  # n would be 4: the second invariant divides by zero
             "modeling-error",
-            "invariant of A: `100 // (state.n - 4) != 0` failed: division by zero",
+            "invariant 'fours' of A: `100 // (state.n - 4) != 0` failed: division by zero",
         )
         assert outcome(4) == (
             "modeling-error",

@@ -322,7 +322,14 @@ def compile_model(model: Model) -> CompiledModel:
                 for f, spec in aggregate.state.items()
             },
             invariants=tuple(
-                (inv.name or inv.check, compiler.expr(inv.check, {"state"}, f"invariant of {name}"))
+                (
+                    inv.name or inv.check,
+                    compiler.expr(
+                        inv.check,
+                        {"state"},
+                        f"invariant '{inv.name}' of {name}" if inv.name else f"invariant of {name}",
+                    ),
+                )
                 for inv in aggregate.invariants
             ),
             snapshot_every=aggregate.snapshot_every,
