@@ -1,6 +1,6 @@
-"""An event's ``evolve``, a read model's handler, a command's rules and an aggregate's
-invariants run as one generated function each; they must agree with the loops they
-replace.
+"""An event's ``evolve``, a read model's handler, a command's rules, an aggregate's
+invariants and a policy's condition run as one generated function each; they must
+agree with the loops they replace.
 
 The generated function (``compiled.fuse_assignments``) is a faster way to do exactly
 what the loop over assignments does, falling back to the loop whenever it cannot do
@@ -18,6 +18,7 @@ import pytest
 
 import workbench.sim.aggregates as aggregates_module
 import workbench.sim.commands as commands_module
+import workbench.sim.policies as policies_module
 import workbench.sim.projections as projections_module
 from workbench.model.loader import load_model
 from workbench.sim.engine import Engine
@@ -53,6 +54,7 @@ def test_fused_and_looped_evolve_give_byte_identical_runs(
     monkeypatch.setattr(projections_module, "fuse_assignments", lambda *args: None)
     monkeypatch.setattr(aggregates_module, "fuse_checks", lambda *args: None)
     monkeypatch.setattr(commands_module, "fuse_checks", lambda *args: None)
+    monkeypatch.setattr(policies_module, "fuse_checks", lambda *args: None)
     looped = _dump_of_generated_run(path, tmp_path / "looped.db")
     assert fused == looped
     assert fused.count("\n[") > 100  # rows of events, states, read models
