@@ -19,7 +19,12 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.output import echo_diagnostic, echo_json, plural
+from workbench.cli.output import (
+    TEXT_OR_JSON,
+    echo_json,
+    exit_unusable_model,
+    plural,
+)
 from workbench.model.diagnostics import did_you_mean
 from workbench.model.loader import load_model
 from workbench.sim.compiled import ModelNotRunnable, compile_model
@@ -64,13 +69,7 @@ EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
     show_default=True,
     help="Keep exploring until this many different failures are found.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@TEXT_OR_JSON
 def explore_command(
     model: Path,
     steps: int,
@@ -92,11 +91,7 @@ def explore_command(
     """
     loaded = load_model(model)
     if loaded.model is None or not loaded.ok:
-        click.echo(click.style(f"{model}: cannot explore this model", fg="red", bold=True))
-        source = _source_lines(model)
-        for diagnostic in loaded.diagnostics.errors or loaded.diagnostics:
-            echo_diagnostic(diagnostic, source)
-        sys.exit(EXIT_BAD_INPUT)
+        exit_unusable_model(model, loaded, "explore")
     try:
         compiled = compile_model(loaded.model)
     except ModelNotRunnable as error:
@@ -267,10 +262,3 @@ def _json(path: Path, exploration: Exploration, reports: list[FailureReport]) ->
         "failures": [r.as_json() for r in reports if r.kind != "internal-error"],
         "internal_errors": [r.as_json() for r in reports if r.kind == "internal-error"],
     }
-
-
-def _source_lines(path: Path) -> list[str] | None:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from workbench.cli.output import echo_diagnostic, echo_json, plural
+from workbench.cli.output import TEXT_OR_JSON, echo_diagnostic, echo_json, plural
 from workbench.model.atomic import write_atomic
 from workbench.model.baseline import load_baseline
 from workbench.model.diagnostics import Diagnostic, Severity
@@ -53,13 +53,7 @@ def _is_unreadable(loaded: LoadedModel) -> bool:
 
 @click.command("validate")
 @click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@TEXT_OR_JSON
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the closing count.")
 @click.option(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from workbench.model.diagnostics import Diagnostic, Severity
+from workbench.model.loader import LoadedModel
 
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 
@@ -36,6 +39,44 @@ def echo_diagnostic(diagnostic: Diagnostic, source_lines: Sequence[str] | None =
                 )
     if diagnostic.hint:
         click.echo(click.style("      hint: ", fg="cyan") + diagnostic.hint)
+
+
+#: ``--format text|json``, as the commands that print a report for people or tools take it.
+TEXT_OR_JSON = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+
+
+def source_lines(path: str | Path, loaded: LoadedModel | None = None) -> list[str] | None:
+    """The lines of a model file, to show under its diagnostics: from the loaded
+    document when there is one (no second read), else from the file itself."""
+    if loaded is not None and loaded.document is not None:
+        return loaded.document.text.splitlines()
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def echo_diagnostics(diagnostics: Iterable[Diagnostic], lines: Sequence[str] | None) -> None:
+    for diagnostic in diagnostics:
+        echo_diagnostic(diagnostic, lines)
+
+
+def exit_unusable_model(
+    path: Path, loaded: LoadedModel, doing: str, *, err: bool = False
+) -> NoReturn:
+    """Say that ``path`` cannot be ``doing`` (explored, simulated), show its errors (its
+    other diagnostics if it has no error), and exit 2."""
+    click.echo(click.style(f"{path}: cannot {doing} this model", fg="red", bold=True), err=err)
+    echo_diagnostics(
+        loaded.diagnostics.errors or list(loaded.diagnostics), source_lines(path, loaded)
+    )
+    sys.exit(2)
 
 
 def echo_json(payload: Any) -> None:

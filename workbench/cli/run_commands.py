@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.output import echo_diagnostic, echo_json
+from workbench.cli.output import TEXT_OR_JSON, echo_diagnostic, echo_json, source_lines
 from workbench.model.atomic import write_atomic
 from workbench.sim.report import (
     FileReport,
@@ -37,13 +37,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
     multiple=True,
     help="Run only scenarios whose name contains PATTERN (any case); repeat for any of several.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@TEXT_OR_JSON
 @click.option(
     "--junit-xml",
     "junit_path",
@@ -102,7 +96,7 @@ def closing_count(reports: list[FileReport]) -> str:
 def _echo_text(report: FileReport) -> None:
     if not report.runnable:
         click.echo(click.style(f"{report.file}: cannot run its scenarios", fg="red", bold=True))
-        source = _source_lines(report.file)
+        source = source_lines(report.file)
         for diagnostic in report.diagnostics:
             echo_diagnostic(diagnostic, source)
         if report.problem:
@@ -119,10 +113,3 @@ def _echo_text(report: FileReport) -> None:
         click.echo(click.style(f"      {result.location}", dim=True))
         for line in failure_lines(result.failures):
             click.echo("      " + line)
-
-
-def _source_lines(file: str) -> list[str] | None:
-    try:
-        return Path(file).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None

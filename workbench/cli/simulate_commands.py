@@ -31,7 +31,7 @@ from typing import Any
 
 import click
 
-from workbench.cli.output import echo_diagnostic, echo_json
+from workbench.cli.output import TEXT_OR_JSON, echo_json, exit_unusable_model
 from workbench.model.loader import load_model
 from workbench.model.schema import Model
 from workbench.sim.clock import DEFAULT_START, parse_duration
@@ -132,13 +132,7 @@ def _fail(message: str) -> None:
     show_default=True,
     help="How hard each commit tries to reach the disk.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@TEXT_OR_JSON
 def simulate_command(
     model_path: Path,
     workload_path: Path | None,
@@ -305,21 +299,8 @@ def _replace_or_discard(scratch: Path, db: Path, completed: bool) -> None:
 def _load_model(path: Path) -> Model:
     loaded = load_model(path)
     if loaded.model is None or not loaded.ok:
-        click.echo(
-            click.style(f"{path}: cannot simulate this model", fg="red", bold=True), err=True
-        )
-        source = _source_lines(path)
-        for diagnostic in loaded.diagnostics.errors or list(loaded.diagnostics):
-            echo_diagnostic(diagnostic, source)
-        sys.exit(EXIT_BAD_INPUT)
+        exit_unusable_model(path, loaded, "simulate", err=True)
     return loaded.model
-
-
-def _source_lines(path: Path) -> list[str] | None:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _load_workload(path: Path, model: Model) -> Workload:
