@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 import workbench.sim.aggregates as aggregates_module
-import workbench.sim.commands as commands_module
-import workbench.sim.policies as policies_module
+import workbench.sim.compiled as compiled_module
 import workbench.sim.projections as projections_module
 from workbench.model.loader import load_model
 from workbench.sim.engine import Engine
@@ -52,9 +51,7 @@ def test_fused_and_looped_evolve_give_byte_identical_runs(
     fused = _dump_of_generated_run(path, tmp_path / "fused.db")
     monkeypatch.setattr(aggregates_module, "fuse_assignments", lambda *args: None)
     monkeypatch.setattr(projections_module, "fuse_assignments", lambda *args: None)
-    monkeypatch.setattr(aggregates_module, "fuse_checks", lambda *args: None)
-    monkeypatch.setattr(commands_module, "fuse_checks", lambda *args: None)
-    monkeypatch.setattr(policies_module, "fuse_checks", lambda *args: None)
+    monkeypatch.setattr(compiled_module, "fuse_checks", lambda *args: None)
     looped = _dump_of_generated_run(path, tmp_path / "looped.db")
     assert fused == looped
     assert fused.count("\n[") > 100  # rows of events, states, read models

@@ -30,7 +30,6 @@ from workbench.sim.compiled import (
     ModelingProblem,
     convert_result,
     fuse_assignments,
-    fuse_checks,
 )
 from workbench.sim.converters import Miss, converter, record_converter
 from workbench.sim.messages import DomainEvent
@@ -177,8 +176,6 @@ class Evolver:
         self._plans: dict[tuple[str, str], tuple[_Assignment, ...]] = {}
         #: The plan as one generated function (see ``fuse_assignments``), or None.
         self._fused: dict[tuple[str, str], Callable[..., dict[str, Any]] | None] = {}
-        #: Each aggregate's invariants as one generated check (``fuse_checks``), or None.
-        self._invariant_checks: dict[str, Callable[..., int] | None] = {}
 
     def _plan(self, aggregate: CompiledAggregate, event_type: str) -> tuple[_Assignment, ...]:
         event = self.compiled.events.get(event_type)
@@ -246,29 +243,8 @@ class Evolver:
         self, aggregate: CompiledAggregate, state: Mapping[str, Any], now: dt.datetime | None
     ) -> str | None:
         """The name (or text) of the first invariant ``state`` breaks, if any."""
-        invariants = aggregate.invariants
-        if not invariants:
-            return None
-        check = self._invariant_checks.get(aggregate.name, _UNPLANNED)
-        if check is _UNPLANNED:
-            check = self._invariant_checks[aggregate.name] = fuse_checks(
-                [expr for _, expr in invariants], ("state",), self.compiled.constants
-            )
-        if check is not None:
-            try:
-                broken = check(state, now)
-                return None if broken < 0 else invariants[broken][0]
-            except Exception:  # the loop below does it again, for the exact error
-                pass
-        env = {**self.compiled.constants, "state": state}
-        for name, expr in invariants:
-            if not expr.call(env, now):
-                return name
-        return None
-
-
-#: A check not worked out yet (``None`` means: it cannot be fused).
-_UNPLANNED: Any = object()
+        broken = aggregate.invariant_checks.first_false(now, state)
+        return None if broken < 0 else aggregate.invariants[broken][0]
 
 
 def _never(value: Any) -> Any:  # pragma: no cover - its assignment raises first

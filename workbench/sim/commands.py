@@ -37,7 +37,6 @@ from workbench.sim.compiled import (
     Expr,
     ModelingProblem,
     convert_result,
-    fuse_checks,
 )
 from workbench.sim.converters import Miss, converter, fields_plainer, plain_as_is
 from workbench.sim.messages import (
@@ -113,7 +112,6 @@ class CommandHandler:
         self.new_id = new_id
         self.evolver = Evolver(compiled)
         self._plans: dict[str, tuple[_EmitPlan, ...]] = {}
-        self._rule_checks: dict[str, Callable[..., int] | None] = {}
 
     def handle(self, message: CommandMessage) -> CommandResult:
         """Decide ``message`` against its stream and, if accepted, append its events."""
@@ -137,26 +135,6 @@ class CommandHandler:
             return self._handle(message, command, aggregate, stream_id, append=append)
         except ModelingProblem as problem:
             return ModelingError(command=message, stream_id=stream_id, message=problem.message)
-
-    def _plan_rules(self, command: CompiledCommand) -> Callable[..., int] | None:
-        """The command's rules as one generated check (see ``fuse_checks``)."""
-        check = fuse_checks(
-            [require for require, _, _ in command.rules],
-            ("command", "state"),
-            self.compiled.constants,
-        )
-        self._rule_checks[command.name] = check
-        return check
-
-    @staticmethod
-    def _first_failing(
-        rules: tuple[tuple[Expr, str, str], ...], env: dict[str, Any], now: dt.datetime
-    ) -> int:
-        """The index of the first rule that does not hold, or -1: the loop."""
-        for index, (require, _, _) in enumerate(rules):
-            if not require.call(env, now):
-                return index
-        return -1
 
     def _plan(self, command: CompiledCommand) -> tuple[_EmitPlan, ...]:
         values = self.compiled.values
@@ -225,18 +203,7 @@ class CommandHandler:
         env = {**constants, "command": fields, "state": state}
         rules = command.rules
         if rules:
-            failed = -1
-            check = self._rule_checks.get(command.name, _UNPLANNED)
-            if check is _UNPLANNED:
-                check = self._plan_rules(command)
-            try:
-                failed = (
-                    check(fields, state, now)
-                    if check is not None
-                    else self._first_failing(rules, env, now)
-                )
-            except Exception:  # the loop gives the exact error
-                failed = self._first_failing(rules, env, now)
+            failed = command.rule_checks.first_false(now, fields, state)
             if failed >= 0:
                 _, error, text = rules[failed]
                 return Rejected(command=message, stream_id=stream_id, error=error, message=text)
@@ -439,10 +406,6 @@ def _accepted(
     result = object.__new__(Accepted)
     result.__dict__.update(command=message, stream_id=stream_id, appended=appended, state=state)
     return result
-
-
-#: A planned check not worked out yet (``None`` means: it cannot be fused).
-_UNPLANNED: Any = object()
 
 
 def _scalar_type(t: TypeRef) -> bool:

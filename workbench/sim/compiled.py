@@ -180,6 +180,49 @@ class Expr:
             raise ModelingProblem(f"{self.what}: `{self.source}` failed: {error.message}") from None
 
 
+class Checks:
+    """Expressions checked in order, for the first one that is false: a command's rules,
+    an aggregate's invariants, a policy's condition.
+
+    ``first_false(now, *roots)`` gives its index, or -1 when all hold. On first use it
+    becomes one generated function (:func:`fuse_checks`) that calls the compiled
+    expressions straight and, should one raise, runs the plain loop (:meth:`loop`),
+    which gives the exact error; where no such function can be made, the loop itself.
+    """
+
+    __slots__ = ("_constants", "_exprs", "_roots", "first_false")
+
+    def __init__(
+        self, exprs: Sequence[Expr], roots: Sequence[str], constants: Mapping[str, Any]
+    ) -> None:
+        self._exprs = tuple(exprs)
+        self._roots = tuple(roots)
+        self._constants = constants
+        self.first_false: Callable[..., int] = self._first_use if self._exprs else _all_hold
+
+    def _first_use(self, now: dt.datetime | None, *values: Any) -> int:
+        fused = fuse_checks(self._exprs, self._roots, self._constants, self.loop)
+        self.first_false = fused if fused is not None else self.loop
+        return self.first_false(now, *values)
+
+    def loop(self, now: dt.datetime | None, *values: Any) -> int:
+        """The index of the first expression that is false for root ``values`` (in the
+        order of the roots), or -1; a failing expression raises ModelingProblem."""
+        env = {**self._constants, **dict(zip(self._roots, values, strict=True))}
+        for index, expr in enumerate(self._exprs):
+            if not expr.call(env, now):
+                return index
+        return -1
+
+
+def _all_hold(now: dt.datetime | None, *values: Any) -> int:
+    return -1
+
+
+#: Nothing to check: every call holds.
+NO_CHECKS = Checks((), (), {})
+
+
 @dataclass(frozen=True)
 class CompiledAggregate:
     name: str
@@ -189,6 +232,8 @@ class CompiledAggregate:
     defaults: dict[str, Any]
     invariants: tuple[tuple[str, Expr], ...]
     snapshot_every: int | None
+    #: The invariants' expressions as one :class:`Checks` (roots: ``state``).
+    invariant_checks: Checks = field(default=NO_CHECKS, compare=False, repr=False)
 
     def initial_state(self) -> dict[str, Any]:
         """The state of a stream with no events: a fresh copy of the defaults."""
@@ -215,6 +260,8 @@ class CompiledCommand:
     #: The declared defaults of the fields that have one, converted: what input that
     #: leaves such a field out gets (a copy, see :func:`~.values.fresh_default`).
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: The rules' expressions as one :class:`Checks` (roots: ``command``, ``state``).
+    rule_checks: Checks = field(default=NO_CHECKS, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -264,6 +311,8 @@ class CompiledPolicy:
     when: Expr | None
     delay: dt.timedelta | None
     issue: tuple[CompiledIssue, ...]
+    #: ``when`` as a :class:`Checks` (roots: ``event``); no ``when``: always holds.
+    when_check: Checks = field(default=NO_CHECKS, compare=False, repr=False)
 
 
 @dataclass
@@ -308,10 +357,21 @@ def compile_model(model: Model) -> CompiledModel:
     """
     values = ValueTypes(model)
     constants = constant_values(model, values)
-    compiler = _Compiler(frozenset(constants))
+    compiler = _Compiler(constants)
     compiled = CompiledModel(model, values, constants)
     for name, aggregate in model.aggregates.items():
         state_types = {f: parse_type(spec.type) for f, spec in aggregate.state.items()}
+        invariants = tuple(
+            (
+                inv.name or inv.check,
+                compiler.expr(
+                    inv.check,
+                    {"state"},
+                    f"invariant '{inv.name}' of {name}" if inv.name else f"invariant of {name}",
+                ),
+            )
+            for inv in aggregate.invariants
+        )
         compiled.aggregates[name] = CompiledAggregate(
             name=name,
             id_field=aggregate.id,
@@ -321,18 +381,9 @@ def compile_model(model: Model) -> CompiledModel:
                 f: _default(values, spec, f"state field '{f}' of {name}")
                 for f, spec in aggregate.state.items()
             },
-            invariants=tuple(
-                (
-                    inv.name or inv.check,
-                    compiler.expr(
-                        inv.check,
-                        {"state"},
-                        f"invariant '{inv.name}' of {name}" if inv.name else f"invariant of {name}",
-                    ),
-                )
-                for inv in aggregate.invariants
-            ),
+            invariants=invariants,
             snapshot_every=aggregate.snapshot_every,
+            invariant_checks=compiler.checks([expr for _, expr in invariants], ("state",)),
         )
     for name, command in model.commands.items():
         compiled.commands[name] = _command(compiler, values, name, command)
@@ -378,8 +429,12 @@ def _default(values: ValueTypes, spec: Any, where: str) -> Any:
 
 
 class _Compiler:
-    def __init__(self, constants: frozenset[str]) -> None:
-        self.constants = constants
+    def __init__(self, constants: Mapping[str, Any]) -> None:
+        self.constants = frozenset(constants)
+        self.constant_values = constants
+
+    def checks(self, exprs: Sequence[Expr], roots: Sequence[str]) -> Checks:
+        return Checks(exprs, roots, self.constant_values) if exprs else NO_CHECKS
 
     def expr(self, source: str, roots: set[str], what: str) -> Expr:
         try:
@@ -409,17 +464,19 @@ def _command(c: _Compiler, values: ValueTypes, name: str, command: Command) -> C
                 loop_variable=emit.as_,
             )
         )
+    rules = tuple(
+        (c.expr(rule.require, roots, f"rule {i} of command '{name}'"), rule.error, rule.message)
+        for i, rule in enumerate(command.rules, start=1)
+    )
     return CompiledCommand(
         name=name,
         aggregate=command.aggregate,
         stream=command.stream,
         types={f: parse_type(spec.type) for f, spec in command.fields.items()},
-        rules=tuple(
-            (c.expr(rule.require, roots, f"rule {i} of command '{name}'"), rule.error, rule.message)
-            for i, rule in enumerate(command.rules, start=1)
-        ),
+        rules=rules,
         emits=tuple(emits),
         defaults=_declared_defaults(values, command.fields, f"command '{name}'"),
+        rule_checks=c.checks([require for require, _, _ in rules], ("command", "state")),
     )
 
 
@@ -487,13 +544,15 @@ def _policy(c: _Compiler, name: str, policy: Policy, kind: str) -> CompiledPolic
                 loop_variable=issued.as_,
             )
         )
+    when = c.maybe(policy.when, {"event"}, f"condition of {kind} '{name}'")
     return CompiledPolicy(
         name=name,
         kind=kind,
         on=policy.on,
-        when=c.maybe(policy.when, {"event"}, f"condition of {kind} '{name}'"),
+        when=when,
         delay=parse_duration(policy.after) if policy.after else None,
         issue=tuple(issues),
+        when_check=c.checks([when] if when is not None else [], ("event",)),
     )
 
 
@@ -524,21 +583,26 @@ def _call_source(
 
 
 def fuse_checks(
-    exprs: Sequence[Expr], roots: Sequence[str], constants: Mapping[str, Any]
+    exprs: Sequence[Expr],
+    roots: Sequence[str],
+    constants: Mapping[str, Any],
+    fallback: Callable[..., int],
 ) -> Callable[..., int] | None:
-    """One generated function ``(*roots, now)`` giving the index of the first of
+    """One generated function ``(now, *roots)`` giving the index of the first of
     ``exprs`` that is false, or -1: rules in order, invariants. As
-    :func:`fuse_assignments`, it decides nothing itself (an exception means: run the
-    loop, which gives the exact error) and is ``None`` where it cannot be made."""
-    namespace: dict[str, Any] = {"Budget": Budget}
+    :func:`fuse_assignments`, it decides nothing itself: if an expression raises it
+    returns ``fallback(now, *roots)`` (the plain loop, which gives the exact error).
+    ``None`` where it cannot be made."""
+    namespace: dict[str, Any] = {"Budget": Budget, "fallback": fallback}
     root_names = {name: f"root{i}" for i, name in enumerate(roots)}
-    lines = ["def fused(" + ", ".join([*root_names.values(), "now"]) + "):"]
+    arguments = ", ".join(["now", *root_names.values()])
+    lines = [f"def fused({arguments}):", "    try:"]
     for i, expr in enumerate(exprs):
         call = _call_source(i, expr, root_names, constants, namespace)
         if call is None:
             return None
-        lines += [f"    if not {call}:", f"        return {i}"]
-    lines.append("    return -1")
+        lines += [f"        if not {call}:", f"            return {i}"]
+    lines += ["        return -1", "    except Exception:", f"        return fallback({arguments})"]
     exec("\n".join(lines), namespace)  # our own source: names are bound above
     fused: Callable[..., int] = namespace["fused"]
     return fused

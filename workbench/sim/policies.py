@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from workbench.model.types import TypeRef
@@ -30,7 +30,6 @@ from workbench.sim.compiled import (
     Expr,
     ModelingProblem,
     convert_result,
-    fuse_checks,
 )
 from workbench.sim.converters import Miss, converter
 from workbench.sim.messages import CommandMessage, DomainEvent, IssuedCommand, ReactionProblem
@@ -39,10 +38,6 @@ from workbench.sim.values import fresh_default
 #: One field of an issued command, planned: name, expression (``None``: copied from the
 #: event field of that name), fast converter, type, where, whether it may stay unset.
 _CommandField = tuple[str, Expr | None, Callable[[Any], Any], TypeRef, str, bool]
-
-
-#: A check not worked out yet (``None`` means: it cannot be fused).
-_UNPLANNED: Any = object()
 
 
 class PolicyRunner:
@@ -57,7 +52,6 @@ class PolicyRunner:
         self.new_id = new_id
         self._plans: dict[tuple[str, str, int], tuple[_CommandField, ...]] = {}
         self._by_event: dict[str, tuple[CompiledPolicy, ...]] = {}
-        self._when_checks: dict[str, Callable[..., int] | None] = {}
 
     def react(
         self, event: DomainEvent, cause: CommandMessage | None = None
@@ -85,8 +79,7 @@ class PolicyRunner:
         self, policy: CompiledPolicy, event: DomainEvent, cause: CommandMessage | None
     ) -> list[IssuedCommand]:
         now = event.time
-        when = policy.when
-        if when is not None and not self._holds(policy.name, when, event.data, now):
+        if policy.when is not None and policy.when_check.first_false(now, event.data) >= 0:
             return []
         env = {**self.compiled.constants, "event": event.data}
         due = now + policy.delay if policy.delay is not None else None
@@ -104,21 +97,6 @@ class PolicyRunner:
                 message = self._message(policy, index, issue, inner, event, cause, now)
                 out.append(IssuedCommand(policy.name, message, due))
         return out
-
-    def _holds(self, name: str, when: Expr, data: Mapping[str, Any], now: dt.datetime) -> bool:
-        """Whether policy ``name``'s condition holds for an event's ``data``: one
-        generated check (see ``fuse_checks``), the plain call for the exact error."""
-        check = self._when_checks.get(name, _UNPLANNED)
-        if check is _UNPLANNED:
-            check = self._when_checks[name] = fuse_checks(
-                [when], ("event",), self.compiled.constants
-            )
-        if check is not None:
-            try:
-                return bool(check(data, now) < 0)
-            except Exception:  # the call below does it again, for the exact error
-                pass
-        return bool(when.call({**self.compiled.constants, "event": data}, now))
 
     def _plan(
         self, policy: CompiledPolicy, index: int, issue: CompiledIssue
