@@ -216,19 +216,8 @@ class CommandHandler:
             plan = plans[0]
             data = self._event_data(plan, fields, env, now)
             state = self.evolver.evolve(aggregate, state, plan.emit.event, data, now)
-            broken = self.evolver.violated_invariant(aggregate, state, now)
-            if broken is not None:
-                return InvariantViolation(
-                    command=message,
-                    stream_id=stream_id,
-                    message=f"invariant '{broken}' of {aggregate.name} is false after command '{message.name}'",
-                    invariant=broken,
-                    state=state,
-                )
-            if not append:
-                return _accepted(message, stream_id, (), state)
-            return self._append(
-                message, aggregate, stream_id, loaded.version, [(plan, data)], state
+            return self._conclude(
+                message, aggregate, stream_id, loaded.version, [(plan, data)], state, now, append
             )
         built: list[tuple[_EmitPlan, dict[str, Any]]] = []
         clean = True  # env holds exactly the constants, the command and ``state``
@@ -256,6 +245,23 @@ class CommandHandler:
         if not built:
             return Ignored(command=message, stream_id=stream_id)
 
+        return self._conclude(
+            message, aggregate, stream_id, loaded.version, built, state, now, append
+        )
+
+    def _conclude(
+        self,
+        message: CommandMessage,
+        aggregate: CompiledAggregate,
+        stream_id: str,
+        expected_version: int,
+        built: list[tuple[_EmitPlan, dict[str, Any]]],
+        state: dict[str, Any],
+        now: dt.datetime,
+        append: bool,
+    ) -> CommandResult:
+        """After the events were built and applied: check the invariants, then append
+        them (or, deciding only, say the command would be accepted)."""
         broken = self.evolver.violated_invariant(aggregate, state, now)
         if broken is not None:
             return InvariantViolation(
@@ -267,7 +273,7 @@ class CommandHandler:
             )
         if not append:
             return _accepted(message, stream_id, (), state)
-        return self._append(message, aggregate, stream_id, loaded.version, built, state)
+        return self._append(message, aggregate, stream_id, expected_version, built, state)
 
     def _event_data(
         self, plan: _EmitPlan, given: dict[str, Any], env: dict[str, Any], now: dt.datetime
