@@ -8,7 +8,7 @@ is large. Rows:
 (a) ``raw sqlite3``: the very rows the engine appended in (d), inserted with plain
     ``sqlite3`` into the store's schema in the same transaction shape, JSON encoding
     included, versions and positions from Python dicts: the practical limit.
-(b) ``eventsourcing``: the library from PyPI, SQLite persistence, an ``Account``
+(b) ``eventsourcing``: the library from PyPI, SQLite persistence, a ``BankAccount``
     aggregate. Per command it does what our engine does to decide: ``repository.get``
     loads the account (aggregate cache on, ``AGGREGATE_CACHE_MAXSIZE=1000``, with its
     fast-forward query for events written since, which is our engine's version check),
@@ -65,9 +65,8 @@ for _path in (str(_ROOT), str(_HERE)):
     if _path not in sys.path:  # run as a script from a checkout
         sys.path.insert(0, _path)
 
-from bench_store import _fresh, bench_raw  # noqa: E402
+from bench_store import BankAccount, _fresh, bench_raw  # noqa: E402
 from eventsourcing.application import AggregateNotFoundError, Application  # noqa: E402
-from eventsourcing.domain import Aggregate, event  # noqa: E402
 from eventsourcing.sqlite import SQLiteConnectionPool  # noqa: E402
 
 from workbench.model.loader import load_model  # noqa: E402
@@ -288,21 +287,8 @@ def run_store(path: Path, sync: str, commands: Appended, batch: int) -> float:
 # -- (b) the eventsourcing library ----------------------------------------------------------
 
 
-class Account(Aggregate):
-    """The eventsourcing side of the workload."""
-
-    @event("Opened")
-    def __init__(self, owner: str) -> None:
-        self.owner = owner
-        self.balance = 0
-
-    @event("Deposited")
-    def deposit(self, amount: int) -> None:
-        self.balance += amount
-
-
 class Bank(Application[Any]):
-    snapshotting_intervals = {Account: SNAPSHOT_EVERY}  # noqa: RUF012 - the library's API
+    snapshotting_intervals = {BankAccount: SNAPSHOT_EVERY}  # noqa: RUF012 - the library's API
 
 
 @contextlib.contextmanager
@@ -340,7 +326,7 @@ def run_eventsourcing(path: Path, sync: str, commands: list[Command], deepcopy: 
             if name == "OpenAccount":
                 if not fields["owner"]:
                     raise ValueError("OwnerMissing")
-                account = Account(owner=fields["owner"])
+                account = BankAccount(owner=fields["owner"])
                 ids[fields["account_id"]] = account.id
             else:
                 try:
