@@ -47,10 +47,8 @@ from workbench.sim.simulation import (
     blank_sqlite_file,
     check_database,
     generated_items,
-    id_seed,
     lock_for_run,
     remove_database,
-    resume_start,
     stream_creations,
 )
 from workbench.sim.summary import Summary
@@ -194,13 +192,12 @@ def simulate_command(
     target = _scratch_path(db) if force and db.exists() else db
     if target != db:
         remove_database(target)
-    start = resume_start(workload.start if workload and workload.start else DEFAULT_START, existing)
-    previous_runs = existing.runs if existing is not None else 0
+    start = workload.start if workload and workload.start else DEFAULT_START
     try:
         engine = Engine.open(
             model,
             target,
-            seed=id_seed(seed, previous_runs),
+            seed=seed,  # a file with a history gets new ids and later times (Engine.open)
             start=start,
             synchronous=synchronous.upper(),  # type: ignore[arg-type]
         )

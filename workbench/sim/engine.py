@@ -96,19 +96,21 @@ def continued_seed(seed: int, head: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _latest_time(store: EventStore) -> dt.datetime | None:
-    """The latest simulated time a store knows: its last event, or a run's end."""
+def _latest_time(store: EventStore, *, aware: bool) -> dt.datetime | None:
+    """The latest simulated time a store knows (its last event, or a run's end) that
+    compares with a clock that is ``aware`` of time zones, or not."""
     conn = store.connection
     row = conn.execute("SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
     (finished,) = conn.execute("SELECT MAX(finished_at) FROM runs").fetchone()
     times = []
     for text in (row[0] if row else None, finished):
         try:
-            times.append(dt.datetime.fromisoformat(str(text)))
+            instant = dt.datetime.fromisoformat(str(text))
         except (TypeError, ValueError):
             continue
-    naive = [t for t in times if t.tzinfo is None]
-    return max(naive) if naive else None
+        if (instant.tzinfo is not None) == aware:
+            times.append(instant)
+    return max(times) if times else None
 
 
 def describe_chain(chain: tuple[str, ...]) -> str:
@@ -265,9 +267,10 @@ class Engine:
     ) -> Engine:
         """Open (or create) the store at ``path`` with the simulated clock, and an engine on it.
 
-        A store that already holds events is added to: the clock starts after its
-        latest time (if ``start`` is earlier) and the ids come from ``seed`` mixed with
-        the log's length, so the same seed never makes an id the file already has.
+        A store that already holds events or runs is added to: the clock starts after
+        its latest time (if ``start`` is earlier), and the ids come from ``seed`` mixed
+        with the log's length, so the same seed never makes an id the file already
+        has. ``workbench simulate --continue`` relies on this.
         """
         clock = SimClock(start, tick)
         store = EventStore.open(
@@ -280,9 +283,9 @@ class Engine:
         head = store.head_position()
         if head:
             seed = continued_seed(seed, head)
-            latest = _latest_time(store)
-            if latest is not None and clock.now.tzinfo is None and clock.now <= latest:
-                clock.set(latest + (tick or dt.timedelta(seconds=1)))
+        latest = _latest_time(store, aware=clock.now.tzinfo is not None)
+        if latest is not None and clock.now <= latest:
+            clock.set(latest + (tick or dt.timedelta(seconds=1)))
         return cls(
             model,
             store,

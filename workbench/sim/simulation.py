@@ -11,11 +11,10 @@ table with the deterministic part of that summary.
 The store file: :func:`check_database` decides what may happen to an existing file
 before anything is written. A new path, an empty file or an empty event store is
 used as it is; a file holding events or runs is refused unless the caller asked to
-replace it (``force``) or to add to it (``resume``). When adding, the ids of the new
-run are drawn from a seed derived from the run's number in the file (the same seed
-would give the same ids again, and event ids are unique in a file), and the clock
-starts after the file's latest time (its last event, or the end of its last run) so
-time never runs backwards. Delayed commands still pending are saved in the store's
+replace it (``force``) or to add to it (``resume``). When adding, the engine opening
+the file draws new ids and starts its clock after the file's latest time (see
+:meth:`~workbench.sim.engine.Engine.open`), so ids stay unique and time never runs
+backwards. Delayed commands still pending are saved in the store's
 ``scheduled`` table at every commit, so a continued run picks them up.
 """
 
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
@@ -51,10 +49,8 @@ __all__ = [
     "blank_sqlite_file",
     "check_database",
     "generated_items",
-    "id_seed",
     "lock_for_run",
     "remove_database",
-    "resume_start",
     "stream_creations",
 ]
 
@@ -75,8 +71,6 @@ class ExistingStore:
 
     events: int
     runs: int
-    #: The latest simulated time the file knows: its last event or the end of its last run.
-    last_time: str | None
     #: The names of the models whose runs the file holds, in order of their first run.
     models: tuple[str, ...] = ()
 
@@ -172,24 +166,11 @@ def _existing(store: EventStore) -> ExistingStore:
     conn = store.connection
     (events,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
     (runs,) = conn.execute("SELECT COUNT(*) FROM runs").fetchone()
-    row = conn.execute("SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
-    (finished,) = conn.execute("SELECT MAX(finished_at) FROM runs").fetchone()
-    times = [str(t) for t in (row[0] if row else None, finished) if t is not None]
     models = tuple(
         str(name)
         for (name,) in conn.execute("SELECT model FROM runs GROUP BY model ORDER BY MIN(id)")
     )
-    return ExistingStore(
-        int(events), int(runs), max(times, key=_instant) if times else None, models
-    )
-
-
-def _instant(text: str) -> tuple[int, str]:
-    """Order ISO times by value where they parse (mixed offsets sort as text)."""
-    try:
-        return (0, dt.datetime.fromisoformat(text).replace(tzinfo=None).isoformat())
-    except ValueError:
-        return (1, text)
+    return ExistingStore(int(events), int(runs), models)
 
 
 def _count(n: int, word: str) -> str:
@@ -201,28 +182,6 @@ def remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.remove(f"{path}{suffix}")
-
-
-def id_seed(seed: int, previous_runs: int) -> int:
-    """The seed of a run's ids: ``seed`` itself for the first run in a file, else a
-    number derived from it and the run's place, so a continued file gets new ids."""
-    if previous_runs == 0:
-        return seed
-    digest = hashlib.sha256(f"{seed}/{previous_runs}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
-def resume_start(start: dt.datetime, existing: ExistingStore | None) -> dt.datetime:
-    """The clock start of a run: ``start``, or just after the file's latest time if later."""
-    if existing is None or existing.last_time is None:
-        return start
-    try:
-        last = dt.datetime.fromisoformat(existing.last_time)
-    except ValueError:
-        return start
-    if (last.tzinfo is None) != (start.tzinfo is None):
-        return start
-    return max(start, last + dt.timedelta(seconds=1))
 
 
 class Simulation:
