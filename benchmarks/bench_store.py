@@ -119,20 +119,27 @@ def bench_raw(
     if configure is not None:
         configure(conn)
     insert = (
-        "INSERT INTO events (stream_id, version, type, schema_version, data, event_id, "
-        "causation_id, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO events (stream_id, stream_no, version, type, schema_version, data, "
+        "event_id, causation_id, correlation_id, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
     versions: dict[str, int] = {}
+    numbers: dict[str, int] = {}  # each stream's number, given as the store gives them
     start = time.perf_counter()
     for i, (stream, events) in enumerate(commands):
         if i % batch == 0:
             conn.execute("BEGIN IMMEDIATE")
         v = versions.get(stream, 0)
+        number = numbers.get(stream)
+        if number is None:
+            cursor = conn.execute("INSERT INTO streams (stream_id) VALUES (?)", (stream,))
+            number = numbers[stream] = cursor.lastrowid
         conn.executemany(
             insert,
             [
                 (
                     stream,
+                    number,
                     v + n,
                     e.type,
                     e.schema_version,

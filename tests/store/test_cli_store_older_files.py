@@ -74,6 +74,9 @@ def test_every_listing_of_an_older_file_works(tmp_path: Path, version: int) -> N
         assert result.stderr == note, command  # one note, once
         rows = json.loads(result.stdout)
         assert len(rows) == (1 if command in ("streams", "events", "runs") else 0), command
+    stream = store_cli("stream", path, "Book-1", "--format", "json")
+    assert stream.exit_code == 0, stream.output
+    assert [e["event_id"] for e in json.loads(stream.stdout)] == ["e1"]
     read_model = store_cli("read-model", path, "AvailableBooks")
     assert read_model.exit_code == 2
     assert "no read model 'AvailableBooks' (read models: none)" in read_model.stderr

@@ -272,6 +272,40 @@ def test_failures_inside_a_transaction_undo_only_that_append(
         ("a", 1, 2),
         ("b", 1, 3),
     ]
+    assert _stream_numbers(store) == [(1, "z"), (2, "a"), (3, "b")]
+
+
+def _stream_numbers(store: EventStore) -> list[tuple[int, str]]:
+    return store.connection.execute(
+        "SELECT stream_no, stream_id FROM streams ORDER BY stream_no"
+    ).fetchall()
+
+
+def test_streams_are_numbered_by_first_event_and_no_number_is_given_twice(
+    store: EventStore, new_event: Make
+) -> None:
+    store.append("a", [new_event()], expected_version=0)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.append("x", [new_event()], expected_version=0)  # numbered 2, then undone
+        raise RuntimeError("boom")
+    with store.transaction():
+        store.append("a", [new_event()], expected_version=1)
+        with pytest.raises(KeyError), store.transaction():
+            store.append("y", [new_event()], expected_version=0)  # undone by its block
+            raise KeyError("inner")
+        store.append("b", [new_event()], expected_version=0)
+    store.append("x", [new_event(), new_event()], expected_version=0)
+    assert _stream_numbers(store) == [(1, "a"), (2, "b"), (3, "x")]
+    assert [len(store.read_stream(s)) for s in ("a", "b", "x", "y")] == [2, 1, 2, 0]
+    assert [(s.stream_id, s.event_count) for s in store.streams()] == [
+        ("a", 2),
+        ("b", 1),
+        ("x", 2),
+    ]
+    numbered = store.connection.execute(
+        "SELECT e.stream_id = s.stream_id FROM events e JOIN streams s USING (stream_no)"
+    ).fetchall()
+    assert numbered == [(1,)] * 5
 
 
 # -- snapshots, checkpoints, dead letters, inbox, runs ----------------------------------

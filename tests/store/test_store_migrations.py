@@ -9,6 +9,7 @@ import pytest
 
 from workbench.store import (
     MIGRATIONS,
+    ConcurrencyError,
     EventStore,
     NewEvent,
     SchemaVersionError,
@@ -131,3 +132,57 @@ def test_migrate_refuses_to_run_inside_a_transaction() -> None:
     conn.execute("BEGIN")
     with pytest.raises(RuntimeError):
         migrate(conn, now=fixed_clock)
+
+
+def test_upgrading_numbers_the_streams_as_appends_would(tmp_path: Path) -> None:
+    old = tmp_path / "v5.db"
+    conn = sqlite3.connect(old, isolation_level=None)
+    migrate(conn, now=fixed_clock, migrations=MIGRATIONS[:5])
+    appends = [("b", 1), ("a", 1), ("b", 2), ("c", 1), ("a", 2)]
+    for position, (stream, version) in enumerate(appends, 1):
+        conn.execute(
+            "INSERT INTO events (position, stream_id, version, type, schema_version, data, "
+            "event_id, recorded_at) VALUES (?, ?, ?, 'T', 1, '{}', ?, ?)",
+            (position, stream, version, f"e{position}", FIXED_TIME),
+        )
+    conn.close()
+
+    with EventStore.open(old, clock=fixed_clock) as store:
+        conn = store.connection
+        assert conn.execute("SELECT stream_no, stream_id FROM streams").fetchall() == [
+            (1, "b"),
+            (2, "a"),
+            (3, "c"),
+        ]
+        assert conn.execute("SELECT stream_no FROM events ORDER BY position").fetchall() == [
+            (1,),
+            (2,),
+            (1,),
+            (3,),
+            (2,),
+        ]
+        # the version guard moved to the numbers and still holds
+        with pytest.raises(ConcurrencyError):
+            store.append("a", [_event("e6")], expected_version=1)
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO events (position, stream_id, stream_no, version, type, "
+                "schema_version, data, event_id, recorded_at) "
+                "VALUES (9, 'a', 2, 2, 'T', 1, '{}', 'e9', 'now')"
+            )
+        store.append("d", [_event("e6")], expected_version=0)
+        store.append("a", [_event("e7")], expected_version=2)
+        upgraded = store.dump()
+        upgraded_schema = _schema(conn)
+
+    with EventStore.open(tmp_path / "fresh.db", clock=fixed_clock) as fresh:
+        for position, (stream, version) in enumerate(appends, 1):
+            fresh.append(stream, [_event(f"e{position}")], expected_version=version - 1)
+        fresh.append("d", [_event("e6")], expected_version=0)
+        fresh.append("a", [_event("e7")], expected_version=2)
+        assert fresh.dump() == upgraded
+        assert _schema(fresh.connection) == upgraded_schema
+
+
+def _event(event_id: str) -> NewEvent:
+    return NewEvent(type="T", data={}, event_id=event_id, recorded_at=FIXED_TIME)

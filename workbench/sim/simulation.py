@@ -292,9 +292,7 @@ class Simulation:
         summary.clock_end = engine.clock.text()
         summary.pending_delayed = len(engine.schedule)
         (summary.store_events,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
-        (summary.streams,) = conn.execute(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT stream_id FROM events)"
-        ).fetchone()
+        (summary.streams,) = conn.execute("SELECT COUNT(*) FROM streams").fetchone()
         (summary.dead_letters,) = conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()
         for name, runner in engine.projections.items():
             table = store.projection(runner.table_name).table

@@ -81,13 +81,63 @@ _EVENT_COLUMNS = (
     "position, stream_id, version, type, schema_version, data, event_id, "
     "causation_id, correlation_id, recorded_at"
 )
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_STREAM_VERSION = "SELECT version FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1"
-_HEAD = "SELECT MAX(position) FROM events"
-_READ_STREAM = (
-    f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? ORDER BY version"
+#: An event row: the record's columns, then the stream's number (see ``_stream_numbers``
+#: in :mod:`.schema`), so an inserted row reads back as a record without it.
+_INSERT_EVENT = (
+    f"INSERT INTO events ({_EVENT_COLUMNS}, stream_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_FIND_STREAM = "SELECT stream_no FROM streams WHERE stream_id = ?"
+_ADD_STREAM = "INSERT INTO streams (stream_id) VALUES (?)"
+_NUMBERED_VERSION = "SELECT version FROM events WHERE stream_no = ? ORDER BY version DESC LIMIT 1"
+_HEAD = "SELECT MAX(position) FROM events"
 _READ_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?"
+
+
+_STREAM_SUMMARY = (
+    "MAX(e.version), COUNT(*), MIN(e.position), MAX(e.position), json_group_array(DISTINCT e.type)"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamQueries:
+    """How to find a stream's events in this file's format.
+
+    A file has numbered its streams since migration ``0006_stream_numbers``; an older
+    file opened read-only (it cannot be upgraded then) is found by ``stream_id``.
+    ``where`` is a condition on ``events`` taking the stream id as its one parameter;
+    ``ids`` selects every stream id, sorted; ``summaries`` selects, per stream by id,
+    its id, version, event count, first and last position and event types (JSON).
+    """
+
+    where: str
+    ids: str
+    summaries: str
+
+    @classmethod
+    def of(cls, conn: sqlite3.Connection) -> StreamQueries:
+        """The queries for the file ``conn`` is open on."""
+        numbered = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streams'"
+        ).fetchone()
+        if numbered:
+            return cls(
+                where="stream_no = (SELECT stream_no FROM streams WHERE stream_id = ?)",
+                ids="SELECT stream_id FROM streams ORDER BY stream_id",
+                summaries=(
+                    f"SELECT s.stream_id, {_STREAM_SUMMARY} FROM streams s "
+                    "JOIN events e ON e.stream_no = s.stream_no "
+                    "GROUP BY s.stream_no ORDER BY s.stream_id"
+                ),
+            )
+        return cls(
+            where="stream_id = ?",
+            ids="SELECT DISTINCT stream_id FROM events ORDER BY stream_id",
+            summaries=(
+                f"SELECT e.stream_id, {_STREAM_SUMMARY} FROM events e "
+                "GROUP BY e.stream_id ORDER BY e.stream_id"
+            ),
+        )
+
 
 #: Columns left out of :meth:`EventStore.dump`: when the file was maintained, not what
 #: it holds (a file upgraded from an old version and a fresh one hold the same data).
@@ -361,6 +411,16 @@ class EventStore:
         self._depth = 0  # nesting of transaction(); 0 = autocommit
         self._head: int | None = None  # see _forget()
         self._versions: dict[str, int] = {}
+        self._stream_numbers: dict[str, int] = {}  # never change once committed
+        self.stream_queries = StreamQueries.of(conn)
+        self._stream_version = (
+            f"SELECT version FROM events WHERE {self.stream_queries.where} "
+            "ORDER BY version DESC LIMIT 1"
+        )
+        self._read_stream = (
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE {self.stream_queries.where} "
+            "AND version >= ? ORDER BY version"
+        )
         self._data_version: int | None = None  # see _begin()
         self._generation = 0  # bumped whenever what the store remembers is dropped
         self._row_writes: dict[str, int] = {}  # writes to each read model's rows
@@ -549,7 +609,8 @@ class EventStore:
         if type(events) is not list and type(events) is not tuple:
             events = tuple(events)  # checked, then written: a generator is read once
         _check_append(stream_id, events, expected_version)
-        return _to_events(self._write(stream_id, events, expected_version))
+        rows = self._write(stream_id, events, expected_version)
+        return _to_events([row[:-1] for row in rows])  # without the stream number
 
     def append_positions(
         self,
@@ -586,12 +647,20 @@ class EventStore:
         conn = self._conn
         outer = self._depth == 0
         written = -1  # head before our insert, once rows may be written: what to undo
+        added = False  # whether this call numbered a new stream: undone with the rows
         if outer:
             self._begin()
         current = self._versions.get(stream_id)
+        number = self._stream_numbers.get(stream_id)
         try:
+            if number is None:
+                found = conn.execute(_FIND_STREAM, (stream_id,)).fetchone()
+                if found is not None:
+                    number = self._stream_numbers[stream_id] = found[0]
             if current is None:
-                row = conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
+                row = None
+                if number is not None:
+                    row = conn.execute(_NUMBERED_VERSION, (number,)).fetchone()
                 current = 0 if row is None else row[0]
             if expected_version is not None and expected_version != current:
                 raise ConcurrencyError(stream_id, expected_version, current)
@@ -601,6 +670,11 @@ class EventStore:
                 if head is None:
                     (head,) = conn.execute(_HEAD).fetchone()
                     head = head or 0
+                if number is None:
+                    number = self._stream_numbers[stream_id] = int(
+                        self._run(_ADD_STREAM, (stream_id,)).lastrowid or 0
+                    )
+                    added = True
                 version = current
                 position = written = head
                 for event in events:
@@ -621,6 +695,7 @@ class EventStore:
                             event.causation_id,
                             event.correlation_id,
                             event.recorded_at,
+                            number,
                         )
                     )
                 if len(rows) == 1:
@@ -645,6 +720,8 @@ class EventStore:
                     # write lock and gave out the positions, so the rows after
                     # ``written`` are exactly the ones this call wrote.
                     conn.execute("DELETE FROM events WHERE position > ?", (written,))
+                    if added:
+                        conn.execute("DELETE FROM streams WHERE stream_id = ?", (stream_id,))
             if isinstance(exc, sqlite3.IntegrityError):
                 error = self._integrity_error(exc, stream_id, events, expected_version)
                 if error is not exc:
@@ -678,6 +755,9 @@ class EventStore:
         another connection wrote), so it is read again; see :meth:`_begin`."""
         self._head = None
         self._versions.clear()
+        # A rollback may have undone the numbering of a new stream: a number kept
+        # after that could be given again, to another stream.
+        self._stream_numbers.clear()
         self._generation += 1
 
     def consumer_token(self, name: str, consumer: str) -> tuple[int, int, int]:
@@ -712,7 +792,7 @@ class EventStore:
                 if event.event_id in seen or self._event_id_exists(event.event_id):
                     return DuplicateEventError(event.event_id)
                 seen.add(event.event_id)
-        if "events.stream_id" in message:  # someone wrote the same version first
+        if "events.stream_no" in message:  # someone wrote the same version first
             actual = self.stream_version(stream_id)
             return ConcurrencyError(
                 stream_id, actual if expected_version is None else expected_version, actual
@@ -736,16 +816,17 @@ class EventStore:
         if self._depth:
             known = self._versions.get(stream_id)
             if known is None:
-                row = self._conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
+                row = self._conn.execute(self._stream_version, (stream_id,)).fetchone()
                 # True until the transaction ends: it holds the write lock.
                 known = self._versions[stream_id] = 0 if row is None else int(row[0])
             return known
-        row = self._conn.execute(_STREAM_VERSION, (stream_id,)).fetchone()
+        row = self._conn.execute(self._stream_version, (stream_id,)).fetchone()
         return 0 if row is None else int(row[0])
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         """The stream's events with ``version >= from_version``, in version order."""
-        return _to_events(self._conn.execute(_READ_STREAM, (stream_id, from_version)).fetchall())
+        rows = self._conn.execute(self._read_stream, (stream_id, from_version)).fetchall()
+        return _to_events(rows)
 
     def read_all(self, from_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """At most ``limit`` events with ``position > from_position``, in position order.
@@ -820,10 +901,7 @@ class EventStore:
 
     def streams(self) -> list[StreamInfo]:
         """A summary of every stream, ordered by stream id."""
-        rows = self._conn.execute(
-            "SELECT stream_id, MAX(version), COUNT(*), MIN(position), MAX(position), "
-            "json_group_array(DISTINCT type) FROM events GROUP BY stream_id ORDER BY stream_id"
-        ).fetchall()
+        rows = self._conn.execute(self.stream_queries.summaries).fetchall()
         return [
             StreamInfo(sid, version, count, first, last, tuple(sorted(decode(types))))
             for sid, version, count, first, last, types in rows

@@ -216,7 +216,13 @@ def iter_stream_rows(
     """Events of one stream, by version, read ``page_size`` at a time."""
     params = (stream_id,)
     return _paged_events(
-        store, "version", from_version - 1, " AND stream_id = ?", params, None, page_size
+        store,
+        "version",
+        from_version - 1,
+        f" AND {store.stream_queries.where}",
+        params,
+        None,
+        page_size,
     )
 
 
@@ -241,8 +247,8 @@ def event_types(store: EventStore) -> list[str]:
 
 
 def stream_ids(store: EventStore) -> list[str]:
-    """Every stream id, sorted (from the stream/version index, without reading events)."""
-    rows = store.connection.execute("SELECT DISTINCT stream_id FROM events ORDER BY stream_id")
+    """Every stream id, sorted (from the streams' index, without reading events)."""
+    rows = store.connection.execute(store.stream_queries.ids)
     return [s for (s,) in rows]
 
 
@@ -260,7 +266,7 @@ def streams_with_id(store: EventStore, bare_id: str) -> list[str]:
         (['Member-4a-1c'], [])
     """
     sql = (
-        "SELECT DISTINCT stream_id FROM events WHERE instr(stream_id, '-') > 0 "
+        f"SELECT stream_id FROM ({store.stream_queries.ids}) WHERE instr(stream_id, '-') > 0 "
         "AND substr(stream_id, instr(stream_id, '-') + 1) = ? ORDER BY stream_id"
     )
     return [s for (s,) in store.connection.execute(sql, (bare_id,))]

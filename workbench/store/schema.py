@@ -10,7 +10,7 @@ so applying twice is harmless::
     >>> import sqlite3
     >>> conn = sqlite3.connect(":memory:", isolation_level=None)
     >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
-    ['0001_events_snapshots_checkpoints_runs', '0002_dead_letters_inbox', '0003_projections', '0004_scheduled', '0005_projection_handlers']
+    ['0001_events_snapshots_checkpoints_runs', '0002_dead_letters_inbox', '0003_projections', '0004_scheduled', '0005_projection_handlers', '0006_stream_numbers']
     >>> migrate(conn, now=lambda: "2024-01-01T00:00:00+00:00")
     []
 
@@ -160,6 +160,38 @@ def _projection_handlers(db: sqlite_utils.Database) -> None:
     db.table("_projections").add_column("handlers", str)
 
 
+def _stream_numbers(db: sqlite_utils.Database) -> None:
+    """Number the streams, and guard versions by (stream number, version).
+
+    The unique index that guards a stream's versions is written on every append. On
+    the text stream id it was the dearest part of an insert (its keys are long, its
+    pages fill fast); on an integer it costs a third as much, and a stream's id is
+    kept once in ``streams``. ``events.stream_id`` stays, so SQL written against the
+    log still reads naturally; lookups by stream go through ``streams``. Existing
+    streams are numbered in the order of their first event, as appends number them.
+    """
+    db.table("streams").create(
+        {"stream_no": int, "stream_id": str}, pk="stream_no", not_null=["stream_id"]
+    )
+    db.table("streams").create_index(["stream_id"], "streams_stream_id", unique=True)
+    db.execute(
+        "INSERT INTO streams (stream_id) "
+        "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
+    )
+    events = db.table("events")
+    db.execute("DROP INDEX events_stream_version")
+    events.add_column("stream_no", int)
+    db.execute(
+        "UPDATE events SET stream_no = "
+        "(SELECT stream_no FROM streams WHERE streams.stream_id = events.stream_id)"
+    )
+    order = [column.name for column in events.columns]
+    order.remove("stream_no")
+    order.insert(order.index("stream_id") + 1, "stream_no")
+    events.transform(not_null={"stream_no"}, column_order=order)
+    events.create_index(["stream_no", "version"], "events_stream_no_version", unique=True)
+
+
 #: Every migration, in the order they are applied. Append only.
 MIGRATIONS: tuple[Migration, ...] = (
     ("0001_events_snapshots_checkpoints_runs", _events_snapshots_checkpoints_runs),
@@ -167,6 +199,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ("0003_projections", _projections),
     ("0004_scheduled", _scheduled),
     ("0005_projection_handlers", _projection_handlers),
+    ("0006_stream_numbers", _stream_numbers),
 )
 
 
