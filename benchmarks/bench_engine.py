@@ -72,7 +72,7 @@ from eventsourcing.sqlite import SQLiteConnectionPool  # noqa: E402
 from workbench.model.loader import load_model  # noqa: E402
 from workbench.model.schema import Model  # noqa: E402
 from workbench.sim.engine import STORE_CACHE_KIB, STORE_WAL_PAGES, Engine  # noqa: E402
-from workbench.sim.simulation import DEFAULT_BATCH  # noqa: E402
+from workbench.sim.simulation import DEFAULT_BATCH, frozen_heap  # noqa: E402
 from workbench.store import EventStore, NewEvent  # noqa: E402
 from workbench.store.inspect import format_rows  # noqa: E402
 
@@ -217,10 +217,11 @@ def run_engine(model: Model, path: Path, sync: str, commands: list[Command], bat
             for name, fields in commands:
                 engine.execute(name, fields)
         else:
-            for b in range(0, len(commands), batch):
-                with engine.batch(isolate_calls=False):  # as ``workbench simulate``
-                    for name, fields in commands[b : b + batch]:
-                        engine.execute(name, fields)
+            with frozen_heap():  # as ``workbench simulate``: see Simulation.run
+                for b in range(0, len(commands), batch):
+                    with engine.batch(isolate_calls=False):
+                        for name, fields in commands[b : b + batch]:
+                            engine.execute(name, fields)
         return time.perf_counter() - start
     finally:
         engine.close()

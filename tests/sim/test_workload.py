@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import textwrap
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from workbench.model.loader import load_model
 from workbench.model.schema import Model
 from workbench.model.yamlio import parse_document
 from workbench.sim.engine import Engine
+from workbench.sim.messages import Run
 from workbench.sim.placeholders import Placeholders
 from workbench.sim.simulation import Simulation
 from workbench.sim.summary import Summary
@@ -443,3 +445,27 @@ def test_messages_about_a_workload_file_say_workload_file(
         load_workload(path, library)
     assert expected in caught.value.message
     assert "model file" not in caught.value.message
+
+
+def test_a_run_freezes_the_heap_only_while_it_runs(library: Model) -> None:
+    """The collector skips what was alive at the start (see ``frozen_heap``), and a
+    process going on after the run, or after a run that failed, collects as before."""
+    seen: list[int] = []
+    engine = Engine.open(library, ":memory:", seed=0)
+    summary = Summary(library.name, "test", 0, 500, "NORMAL")
+
+    def observe(run: Run) -> None:
+        seen.append(gc.get_freeze_count())
+        if len(seen) == 2:
+            raise RuntimeError("stop")
+
+    items = parse(SMALL, library).items()
+    placeholders = Placeholders(engine.ids.new)
+    simulation = Simulation(engine, summary, placeholders=placeholders, observe=observe)
+    try:
+        with pytest.raises(RuntimeError, match="stop"):
+            simulation.run(items)
+    finally:
+        engine.close()
+    assert seen[0] > 1000  # the model, the modules: everything alive at the start
+    assert gc.get_freeze_count() == 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import sqlite3
@@ -48,6 +49,7 @@ __all__ = [
     "Simulation",
     "blank_sqlite_file",
     "check_database",
+    "frozen_heap",
     "generated_items",
     "lock_for_run",
     "remove_database",
@@ -59,6 +61,24 @@ __all__ = [
 #: million-event run is a third faster than at 500), small enough to keep read models
 #: close behind and the progress bar moving.
 DEFAULT_BATCH = 2000
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the garbage collector's full passes off what is alive when a run starts.
+
+    A run allocates a few short-lived objects per command, and now and then the
+    collector walks *every* object: the model, its compiled functions, the imported
+    modules (about 240,000 of them), all of which outlive the run anyway. Freezing them
+    (:func:`gc.freeze`) leaves those passes only the run's own objects; a 200,000-command
+    run spends 3% less time. They are unfrozen when the run ends, so a process that goes
+    on afterwards (a test, the TUI) collects as before.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class DatabaseRefused(Exception):
@@ -235,7 +255,8 @@ class Simulation:
         started = time.perf_counter()
         self._committed = summary.counts()
         try:
-            self._drive(iter(items))
+            with frozen_heap():
+                self._drive(iter(items))
         except KeyboardInterrupt:
             # The batch under way was rolled back: count only what the file holds.
             summary.restore(self._committed)
