@@ -70,6 +70,15 @@ def _race(db: Path, stream: str) -> int:
             # each racer's own events are in the order it appended them
             mine = [e.data["n"] for e in events if e.data["who"] == report["name"]]
             assert mine == list(range(EVENTS_EACH))
+        # the racers that created the stream together numbered it once
+        numbers = store.connection.execute(
+            "SELECT stream_no FROM streams WHERE stream_id = ?", (stream,)
+        ).fetchall()
+        assert len(numbers) == 1
+        tagged = store.connection.execute(
+            "SELECT DISTINCT stream_no FROM events WHERE stream_id = ?", (stream,)
+        ).fetchall()
+        assert tagged == numbers
         positions = [e.position for e in store.read_all(limit=100_000)]
         assert positions == sorted(set(positions))
     return sum(int(r["conflicts"]) for r in reports)
