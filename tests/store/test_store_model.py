@@ -215,6 +215,18 @@ class StoreMachine(RuleBasedStateMachine):
             )
         assert self.store.streams() == expected
 
+    @invariant()
+    def streams_numbered_in_order_of_their_first_event(self) -> None:
+        """Rollbacks and refused appends leave no number behind, nor one given twice."""
+        conn = self.store.connection
+        numbered = conn.execute("SELECT stream_id FROM streams ORDER BY stream_no").fetchall()
+        assert [s for (s,) in numbered] == list(dict.fromkeys(e.stream_id for e in self.log))
+        mismatched = conn.execute(
+            "SELECT COUNT(*) FROM events e JOIN streams s USING (stream_no) "
+            "WHERE e.stream_id != s.stream_id"
+        ).fetchone()
+        assert mismatched == (0,)
+
 
 class FileStoreMachine(StoreMachine):
     backend = "file"
