@@ -178,18 +178,16 @@ def _stream_numbers(db: sqlite_utils.Database) -> None:
         "INSERT INTO streams (stream_id) "
         "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
     )
-    events = db.table("events")
-    db.execute("DROP INDEX events_stream_version")
-    events.add_column("stream_no", int)
+    # NOT NULL needs a default to be added; appends always give the number.
+    db.execute("ALTER TABLE events ADD COLUMN stream_no INTEGER NOT NULL DEFAULT 0")
     db.execute(
         "UPDATE events SET stream_no = "
         "(SELECT stream_no FROM streams WHERE streams.stream_id = events.stream_id)"
     )
-    order = [column.name for column in events.columns]
-    order.remove("stream_no")
-    order.insert(order.index("stream_id") + 1, "stream_no")
-    events.transform(not_null={"stream_no"}, column_order=order)
-    events.create_index(["stream_no", "version"], "events_stream_no_version", unique=True)
+    db.execute("DROP INDEX events_stream_version")
+    db.table("events").create_index(
+        ["stream_no", "version"], "events_stream_no_version", unique=True
+    )
 
 
 #: Every migration, in the order they are applied. Append only.
