@@ -52,7 +52,7 @@ from workbench.sim.messages import (
     domain_event,
 )
 from workbench.sim.values import fresh_default
-from workbench.store import ConcurrencyError, EventStore, NewEvent
+from workbench.store import ConcurrencyError, EventFields, EventStore
 
 
 def loop_items(value: Any, what: str) -> list[Any]:
@@ -320,14 +320,14 @@ class CommandHandler:
             plan, data = built[0]
             event_type = plan.emit.event
             event_id = new_id()
-            new = NewEvent(
-                type=event_type,
-                data=plan.plain(data),
-                schema_version=plan.version,
-                event_id=event_id,
-                causation_id=command_id,
-                correlation_id=correlation_id,
-                recorded_at=recorded_at,
+            new = (
+                event_type,
+                plan.plain(data),
+                plan.version,
+                event_id,
+                command_id,
+                correlation_id,
+                recorded_at,
             )
             try:
                 position, version = self.store.append_positions(stream_id, (new,), expected_version)
@@ -360,15 +360,15 @@ class CommandHandler:
                 command=message, stream_id=stream_id, appended=(event,), state=state
             )
             return result
-        new_events = [
-            NewEvent(
-                type=plan.emit.event,
-                data=plan.plain(data),
-                schema_version=plan.version,
-                event_id=new_id(),
-                causation_id=command_id,
-                correlation_id=correlation_id,
-                recorded_at=recorded_at,
+        new_events: list[EventFields] = [
+            (
+                plan.emit.event,
+                plan.plain(data),
+                plan.version,
+                new_id(),
+                command_id,
+                correlation_id,
+                recorded_at,
             )
             for plan, data in built
         ]
@@ -386,12 +386,12 @@ class CommandHandler:
         now = self.clock.now  # what ``recorded_at`` says: no need to parse it again
         appended = tuple(
             domain_event(
-                new.type,
+                new[0],
                 data,
                 stream_id,
                 version + i,
                 position + i,
-                new.event_id,
+                new[3],
                 command_id,
                 correlation_id,
                 recorded_at,

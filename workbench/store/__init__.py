@@ -19,6 +19,7 @@ from .records import (
     ConcurrencyError,
     DeadLetter,
     DuplicateEventError,
+    EventFields,
     NewEvent,
     ProjectionSchemaError,
     ProjectionTable,
@@ -29,6 +30,7 @@ from .records import (
     StoreError,
     StreamInfo,
     UnknownProjectionError,
+    event_fields,
 )
 from .schema import MIGRATIONS, applied_migrations, migrate
 
@@ -38,6 +40,7 @@ __all__ = [
     "ConcurrencyError",
     "DeadLetter",
     "DuplicateEventError",
+    "EventFields",
     "EventStore",
     "NewEvent",
     "ProjectionSchemaError",
@@ -54,6 +57,7 @@ __all__ = [
     "column_type",
     "decode",
     "encode",
+    "event_fields",
     "migrate",
     "projection_table_name",
     "sql_type",

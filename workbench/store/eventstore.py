@@ -57,6 +57,7 @@ from .records import (
     ConcurrencyError,
     DeadLetter,
     DuplicateEventError,
+    EventFields,
     NewEvent,
     ProjectionSchemaError,
     ProjectionTable,
@@ -66,6 +67,7 @@ from .records import (
     StoreError,
     StreamInfo,
     UnknownProjectionError,
+    event_fields,
 )
 from .schema import applied_migrations, migrate, pending
 
@@ -609,16 +611,18 @@ class EventStore:
         if type(events) is not list and type(events) is not tuple:
             events = tuple(events)  # checked, then written: a generator is read once
         _check_append(stream_id, events, expected_version)
-        rows = self._write(stream_id, events, expected_version)
+        rows = self._write(stream_id, [event_fields(e) for e in events], expected_version)
         return _to_events([row[:-1] for row in rows])  # without the stream number
 
     def append_positions(
         self,
         stream_id: str,
-        events: Sequence[NewEvent],
+        events: Sequence[EventFields],
         expected_version: int | None,
     ) -> tuple[int, int]:
         """:meth:`append`, returning only the position and version of the first event.
+
+        The events come as plain tuples (:data:`~.records.EventFields`), not records.
 
         For callers that already hold what they appended (the simulator keeps the
         typed data it built): the events take the positions and versions that follow
@@ -636,7 +640,7 @@ class EventStore:
     def _write(
         self,
         stream_id: str,
-        events: Sequence[NewEvent],
+        events: Sequence[EventFields],
         expected_version: int | None,
     ) -> list[tuple[Any, ...]]:
         """Check and insert the rows of :meth:`append`; return them as inserted."""
@@ -677,8 +681,7 @@ class EventStore:
                     added = True
                 version = current
                 position = written = head
-                for event in events:
-                    data = event.data
+                for event_type, data, schema_version, event_id, cause, correlation, at in events:
                     if type(data) is not dict and not isinstance(data, Mapping):
                         raise TypeError(f"event data must be a mapping, not {type(data).__name__}")
                     version += 1
@@ -688,13 +691,13 @@ class EventStore:
                             position,
                             stream_id,
                             version,
-                            event.type,
-                            event.schema_version,
+                            event_type,
+                            schema_version,
                             encode(data),
-                            event.event_id,
-                            event.causation_id,
-                            event.correlation_id,
-                            event.recorded_at,
+                            event_id,
+                            cause,
+                            correlation,
+                            at,
                             number,
                         )
                     )
@@ -781,7 +784,7 @@ class EventStore:
         self,
         exc: sqlite3.IntegrityError,
         stream_id: str,
-        events: Sequence[NewEvent],
+        events: Sequence[EventFields],
         expected_version: int | None,
     ) -> Exception:
         """Say which promise a failed insert broke, in the store's own words."""
@@ -789,9 +792,10 @@ class EventStore:
         if "events.event_id" in message:
             seen: set[str] = set()
             for event in events:
-                if event.event_id in seen or self._event_id_exists(event.event_id):
-                    return DuplicateEventError(event.event_id)
-                seen.add(event.event_id)
+                event_id = event[3]
+                if event_id in seen or self._event_id_exists(event_id):
+                    return DuplicateEventError(event_id)
+                seen.add(event_id)
         if "events.stream_no" in message:  # someone wrote the same version first
             actual = self.stream_version(stream_id)
             return ConcurrencyError(

@@ -40,6 +40,30 @@ class NewEvent:
     recorded_at: str
 
 
+#: A :class:`NewEvent`'s fields as a plain tuple, in its field order: ``(type, data,
+#: schema_version, event_id, causation_id, correlation_id, recorded_at)``. What
+#: :meth:`~.eventstore.EventStore.append_positions` takes: building a frozen record
+#: per event cost the simulator 4% of a command, for values it passes straight on.
+EventFields = tuple[str, Mapping[str, Any], int, str, str | None, str | None, str]
+
+
+def event_fields(event: NewEvent) -> EventFields:
+    """``event``'s fields as :data:`EventFields`.
+
+    >>> event_fields(NewEvent(type="Opened", data={}, event_id="e1", recorded_at="t"))
+    ('Opened', {}, 1, 'e1', None, None, 't')
+    """
+    return (
+        event.type,
+        event.data,
+        event.schema_version,
+        event.event_id,
+        event.causation_id,
+        event.correlation_id,
+        event.recorded_at,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
     """An event as stored: its global ``position`` and its ``version`` in its stream.
