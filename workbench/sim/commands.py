@@ -200,7 +200,6 @@ class CommandHandler:
         constants = self.compiled.constants
         fields = message.fields
         state = loaded.state
-        env = {**constants, "command": fields, "state": state}
         rules = command.rules
         if rules:
             failed = command.rule_checks.first_false(now, fields, state)
@@ -214,12 +213,18 @@ class CommandHandler:
         if len(plans) == 1 and plans[0].emit.for_each is None and plans[0].emit.when is None:
             # One plain emit (the common case): the loop below, unrolled.
             plan = plans[0]
-            data = self._event_data(plan, fields, env, now)
+            copied = plan.copied  # ``_event_data``'s first case, without building env
+            if copied is not None:
+                data = {name: fields[name] for name in copied}
+            else:
+                env = {**constants, "command": fields, "state": state}
+                data = self._event_data(plan, fields, env, now)
             state = self.evolver.evolve(aggregate, state, plan.emit.event, data, now)
             return self._conclude(
                 message, aggregate, stream_id, loaded.version, [(plan, data)], state, now, append
             )
         built: list[tuple[_EmitPlan, dict[str, Any]]] = []
+        env = {**constants, "command": fields, "state": state}
         clean = True  # env holds exactly the constants, the command and ``state``
         for plan in plans:
             emit = plan.emit
