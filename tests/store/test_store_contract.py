@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -279,6 +280,34 @@ def _stream_numbers(store: EventStore) -> list[tuple[int, str]]:
     return store.connection.execute(
         "SELECT stream_no, stream_id FROM streams ORDER BY stream_no"
     ).fetchall()
+
+
+class Interrupt(Exception):
+    """Stands for what a signal handler may raise between any two statements."""
+
+
+def test_an_interrupt_right_after_numbering_a_stream_undoes_the_number(
+    store: EventStore, new_event: Make
+) -> None:
+    real_run = store._run
+
+    def interrupted(sql: str, *params: Any) -> Any:
+        cursor = real_run(sql, *params)
+        if sql.startswith("INSERT INTO streams"):
+            raise Interrupt  # the stream is numbered, its event not written yet
+        return cursor
+
+    with store.transaction():
+        store.append("a", [new_event()], expected_version=0)
+        store._run = interrupted  # type: ignore[method-assign]
+        try:
+            with pytest.raises(Interrupt):
+                store.append("b", [new_event()], expected_version=0)
+        finally:
+            store._run = real_run  # type: ignore[method-assign]
+        store.append("c", [new_event()], expected_version=0)
+    assert _stream_numbers(store) == [(1, "a"), (2, "c")]
+    assert store.stream_version("b") == 0
 
 
 def test_streams_are_numbered_by_first_event_and_no_number_is_given_twice(

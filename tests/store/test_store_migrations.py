@@ -186,3 +186,16 @@ def test_upgrading_numbers_the_streams_as_appends_would(tmp_path: Path) -> None:
 
 def _event(event_id: str) -> NewEvent:
     return NewEvent(type="T", data={}, event_id=event_id, recorded_at=FIXED_TIME)
+
+
+def test_an_insert_that_leaves_out_the_stream_number_fails(tmp_path: Path) -> None:
+    """As an older Event Workbench still writing the file, or hand-written SQL, would:
+    loudly, rather than adding an event that no lookup by stream finds."""
+    with (
+        EventStore.open(tmp_path / "s.db", clock=fixed_clock) as store,
+        pytest.raises(sqlite3.IntegrityError, match=r"NOT NULL .* events\.stream_no"),
+    ):
+        store.connection.execute(
+            "INSERT INTO events (position, stream_id, version, type, schema_version, "
+            "data, event_id, recorded_at) VALUES (1, 'a', 1, 'T', 1, '{}', 'e1', 'now')"
+        )

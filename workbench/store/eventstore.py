@@ -674,13 +674,15 @@ class EventStore:
                 if head is None:
                     (head,) = conn.execute(_HEAD).fetchone()
                     head = head or 0
+                # Both set before anything is written: an exception from a signal
+                # handler may arrive right after the insert, and must still undo it.
+                position = written = head
                 if number is None:
+                    added = True
                     number = self._stream_numbers[stream_id] = int(
                         self._run(_ADD_STREAM, (stream_id,)).lastrowid or 0
                     )
-                    added = True
                 version = current
-                position = written = head
                 for event_type, data, schema_version, event_id, cause, correlation, at in events:
                     if type(data) is not dict and not isinstance(data, Mapping):
                         raise TypeError(f"event data must be a mapping, not {type(data).__name__}")

@@ -178,13 +178,47 @@ def _stream_numbers(db: sqlite_utils.Database) -> None:
         "INSERT INTO streams (stream_id) "
         "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
     )
-    # NOT NULL needs a default to be added; appends always give the number.
-    db.execute("ALTER TABLE events ADD COLUMN stream_no INTEGER NOT NULL DEFAULT 0")
-    db.execute(
-        "UPDATE events SET stream_no = "
-        "(SELECT stream_no FROM streams WHERE streams.stream_id = events.stream_id)"
+    # SQLite cannot add a NOT NULL column without a default, so the table is rebuilt.
+    # No default on purpose: an insert that leaves the number out (an older Event
+    # Workbench still writing the file, hand-written SQL) fails loudly instead of
+    # adding rows no stream lookup finds. By hand rather than with sqlite-utils'
+    # ``transform``, whose introspection made opening a fresh store (once per scenario)
+    # twice as dear again.
+    db.table("events_numbered").create(
+        {
+            "position": int,
+            "stream_id": str,
+            "stream_no": int,
+            "version": int,
+            "type": str,
+            "schema_version": int,
+            "data": str,
+            "event_id": str,
+            "causation_id": str,
+            "correlation_id": str,
+            "recorded_at": str,
+        },
+        pk="position",
+        not_null=[
+            "stream_id",
+            "stream_no",
+            "version",
+            "type",
+            "schema_version",
+            "data",
+            "event_id",
+            "recorded_at",
+        ],
     )
-    db.execute("DROP INDEX events_stream_version")
+    db.execute(
+        "INSERT INTO events_numbered SELECT e.position, e.stream_id, s.stream_no, e.version, "
+        "e.type, e.schema_version, e.data, e.event_id, e.causation_id, e.correlation_id, "
+        "e.recorded_at FROM events e JOIN streams s ON s.stream_id = e.stream_id "
+        "ORDER BY e.position"
+    )
+    db.execute("DROP TABLE events")  # and its indexes
+    db.execute("ALTER TABLE events_numbered RENAME TO events")
+    db.table("events").create_index(["event_id"], "events_event_id", unique=True)
     db.table("events").create_index(
         ["stream_no", "version"], "events_stream_no_version", unique=True
     )
