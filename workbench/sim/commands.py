@@ -68,6 +68,10 @@ def loop_items(value: Any, what: str) -> list[Any]:
     raise ModelingProblem(f"{what} gave {type(value).__name__}, not a list to iterate")
 
 
+#: The environment handed to ``_event_data`` for an event copied from its command:
+#: nothing is evaluated then, so none is built.
+_NO_ENV: dict[str, Any] = {}
+
 #: One field of an emitted event, planned: name, its expression (``None``: copied from
 #: the command field of that name), fast converter, type, where (for error messages) and
 #: whether it may stay unset (optional and ``any`` fields become ``None``).
@@ -213,12 +217,13 @@ class CommandHandler:
         if len(plans) == 1 and plans[0].emit.for_each is None and plans[0].emit.when is None:
             # One plain emit (the common case): the loop below, unrolled.
             plan = plans[0]
-            copied = plan.copied  # ``_event_data``'s first case, without building env
-            if copied is not None:
-                data = {name: fields[name] for name in copied}
-            else:
-                env = {**constants, "command": fields, "state": state}
-                data = self._event_data(plan, fields, env, now)
+            # Fields copied from the command need no environment (see _event_data).
+            env = (
+                _NO_ENV
+                if plan.copied is not None
+                else {**constants, "command": fields, "state": state}
+            )
+            data = self._event_data(plan, fields, env, now)
             state = self.evolver.evolve(aggregate, state, plan.emit.event, data, now)
             return self._conclude(
                 message, aggregate, stream_id, loaded.version, [(plan, data)], state, now, append

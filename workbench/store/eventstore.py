@@ -107,13 +107,30 @@ class StreamQueries:
     A file has numbered its streams since migration ``0006_stream_numbers``; an older
     file opened read-only (it cannot be upgraded then) is found by ``stream_id``.
     ``where`` is a condition on ``events`` taking the stream id as its one parameter;
-    ``ids`` selects every stream id, sorted; ``summaries`` selects, per stream by id,
-    its id, version, event count, first and last position and event types (JSON).
+    ``version`` selects the stream's version and ``read`` its events from a version
+    (both by stream id); ``ids`` selects every stream id, sorted; ``summaries``
+    selects, per stream by id, its id, version, event count, first and last position
+    and event types (JSON).
     """
 
     where: str
     ids: str
     summaries: str
+    version: str
+    read: str
+
+    @classmethod
+    def _finding(cls, where: str, ids: str, summaries: str) -> StreamQueries:
+        return cls(
+            where=where,
+            ids=ids,
+            summaries=summaries,
+            version=f"SELECT version FROM events WHERE {where} ORDER BY version DESC LIMIT 1",
+            read=(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where} AND version >= ? "
+                "ORDER BY version"
+            ),
+        )
 
     @classmethod
     def of(cls, conn: sqlite3.Connection) -> StreamQueries:
@@ -122,7 +139,7 @@ class StreamQueries:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streams'"
         ).fetchone()
         if numbered:
-            return cls(
+            return cls._finding(
                 where="stream_no = (SELECT stream_no FROM streams WHERE stream_id = ?)",
                 ids="SELECT stream_id FROM streams ORDER BY stream_id",
                 summaries=(
@@ -131,7 +148,7 @@ class StreamQueries:
                     "GROUP BY s.stream_no ORDER BY s.stream_id"
                 ),
             )
-        return cls(
+        return cls._finding(
             where="stream_id = ?",
             ids="SELECT DISTINCT stream_id FROM events ORDER BY stream_id",
             summaries=(
@@ -415,14 +432,6 @@ class EventStore:
         self._versions: dict[str, int] = {}
         self._stream_numbers: dict[str, int] = {}  # never change once committed
         self.stream_queries = StreamQueries.of(conn)
-        self._stream_version = (
-            f"SELECT version FROM events WHERE {self.stream_queries.where} "
-            "ORDER BY version DESC LIMIT 1"
-        )
-        self._read_stream = (
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE {self.stream_queries.where} "
-            "AND version >= ? ORDER BY version"
-        )
         self._data_version: int | None = None  # see _begin()
         self._generation = 0  # bumped whenever what the store remembers is dropped
         self._row_writes: dict[str, int] = {}  # writes to each read model's rows
@@ -822,16 +831,16 @@ class EventStore:
         if self._depth:
             known = self._versions.get(stream_id)
             if known is None:
-                row = self._conn.execute(self._stream_version, (stream_id,)).fetchone()
+                row = self._conn.execute(self.stream_queries.version, (stream_id,)).fetchone()
                 # True until the transaction ends: it holds the write lock.
                 known = self._versions[stream_id] = 0 if row is None else int(row[0])
             return known
-        row = self._conn.execute(self._stream_version, (stream_id,)).fetchone()
+        row = self._conn.execute(self.stream_queries.version, (stream_id,)).fetchone()
         return 0 if row is None else int(row[0])
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         """The stream's events with ``version >= from_version``, in version order."""
-        rows = self._conn.execute(self._read_stream, (stream_id, from_version)).fetchall()
+        rows = self._conn.execute(self.stream_queries.read, (stream_id, from_version)).fetchall()
         return _to_events(rows)
 
     def read_all(self, from_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
