@@ -559,8 +559,14 @@ def test_a_blank_database_a_killed_run_left_is_used_as_new(tmp_path: Path) -> No
     with sqlite3.connect(db) as conn:  # a database with no tables, as a killed run leaves
         conn.execute("PRAGMA journal_mode = WAL")
     assert db.stat().st_size > 0
+    inode = db.stat().st_ino
     result = simulate(LIBRARY, "--commands", "10", "--db", db)
     assert result.exit_code in (0, 1), result.output
+    # made a store in place: the run's lock is on this very file, so another run
+    # waits for it rather than locking a file put where it was deleted
+    assert db.stat().st_ino == inode
+    with EventStore.open(db, read_only=True) as store:
+        assert store.head_position() > 0
 
 
 def test_scratch_stores_of_killed_force_runs_are_cleared(tmp_path: Path) -> None:

@@ -44,7 +44,6 @@ from workbench.sim.simulation import (
     DEFAULT_BATCH,
     DatabaseRefused,
     Simulation,
-    blank_sqlite_file,
     check_database,
     generated_items,
     lock_for_run,
@@ -180,13 +179,11 @@ def simulate_command(
         lock = lock_for_run(db)
         if lock is not None:  # released when the command ends, however it ends
             click.get_current_context().call_on_close(lock.close)
-        existing = check_database(db, force=force, resume=resume, model=model.name)
+        check_database(db, force=force, resume=resume, model=model.name)
     except DatabaseRefused as refused:
         _fail(str(refused))
     except OSError as error:
         _fail(f"{db}: cannot use the file: {error.strerror or error}")
-    if existing is None and db.exists() and not force and blank_sqlite_file(db):
-        remove_database(db)  # a blank database a killed run left: start afresh
     # --force builds the new store beside the old one and replaces it only when the
     # run completes: a run that stops or fails leaves the old file as it was.
     target = _scratch_path(db) if force and db.exists() else db
