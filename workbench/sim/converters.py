@@ -38,7 +38,14 @@ from decimal import Decimal
 from typing import Any
 
 from workbench.model.types import TypeRef
-from workbench.sim.values import UuidHook, ValueTypes, _key_text, _plain_json, fresh_default
+from workbench.sim.values import (
+    IMMUTABLE_TYPES,
+    UuidHook,
+    ValueTypes,
+    _key_text,
+    _plain_json,
+    fresh_default,
+)
 
 __all__ = [
     "Miss",
@@ -57,8 +64,8 @@ Convert = Callable[[Any], Any]
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _uuid_match = _CANONICAL_UUID.fullmatch
 
-#: Types whose values ``any`` (and ``to_plain``) hand back as they are.
-_AS_IS = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
+#: Types whose values ``any`` (and ``to_plain``) hand back as they are: immutable ones.
+_AS_IS = IMMUTABLE_TYPES
 _PLAIN_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 

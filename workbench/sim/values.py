@@ -223,13 +223,13 @@ class ValueTypes:
 _ANY = TypeRef("any")
 
 #: Runtime values nobody can change in place: a default of one of these is shared.
-_IMMUTABLE = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
+IMMUTABLE_TYPES = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
 
 
 def fresh_default(value: Any) -> Any:
     """A converted default as a field's value: a copy when it is a list, dict or record,
     so that one message changing its value in place cannot change the next message's."""
-    return value if type(value) in _IMMUTABLE else copy.deepcopy(value)
+    return value if type(value) in IMMUTABLE_TYPES else copy.deepcopy(value)
 
 
 def _key_text(key: Any) -> str:
