@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -37,6 +37,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+if TYPE_CHECKING:
+    from workbench.model.types import TypeRef
 
 FORMAT_VERSION = 1
 
@@ -106,6 +109,12 @@ class FieldSpec(Element):
     def has_default(self) -> bool:
         """Whether the file gave a default (``default: null`` counts: it is a real default)."""
         return "default" in self.model_fields_set
+
+    def may_be_left_out(self, type_ref: TypeRef) -> bool:
+        """Whether a command or event may be given without this field (``type_ref`` is
+        its parsed type), as the simulator decides: it takes its declared default, or
+        ``None`` when its type is optional (or unknown, ``any``)."""
+        return self.has_default or type_ref.kind in ("optional", "any")
 
 
 Fields = dict[str, FieldSpec]

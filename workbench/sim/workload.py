@@ -58,7 +58,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from workbench.model.diagnostics import Diagnostic, Location, did_you_mean
-from workbench.model.schema import FieldSpec, Model
+from workbench.model.schema import Model
 from workbench.model.types import ANY, TypeRef, TypeSyntaxError, check_value, parse_type
 from workbench.model.yaml_compose import Failure, Problem, build_data, compose
 from workbench.model.yamlio import DocumentError, YamlDocument, YamlPath, read_document
@@ -353,7 +353,7 @@ class _Parser:
                     did_you_mean(str(key), command.fields),
                 )
         for field_name, spec in command.fields.items():
-            if field_name not in body and not _may_be_left_out(spec):
+            if field_name not in body and not spec.may_be_left_out(_type(spec.type)):
                 raise self.fail(here, f"command '{name}' needs field '{field_name}' ({spec.type})")
         counted = False
         for key, value in body.items():
@@ -403,12 +403,6 @@ def _type(text: str) -> TypeRef:
         return parse_type(text)
     except TypeSyntaxError:
         return ANY
-
-
-def _may_be_left_out(spec: FieldSpec) -> bool:
-    """Whether a step may leave the field out, as the engine decides: it takes its
-    declared default, or ``None`` if it is optional (or of an unknown type)."""
-    return spec.has_default or _type(spec.type).kind in ("optional", "any")
 
 
 def _is_int(value: Any) -> bool:

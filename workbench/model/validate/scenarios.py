@@ -275,16 +275,12 @@ def _missing_fields(
 ) -> list[str]:
     """The fields the simulator will refuse a step without, in declaration order.
 
-    Mirrors ``ValueTypes.fields`` in the simulator: a field may be left out when it
-    declares a ``default`` (the simulator fills it in) or its type is optional (or
-    unknown, ``any``).
+    Mirrors ``ValueTypes.fields`` in the simulator (see ``FieldSpec.may_be_left_out``).
     """
     return [
         name
         for name, type_ref in types.items()
-        if name not in values
-        and not specs[name].has_default
-        and type_ref.kind not in ("optional", "any")
+        if name not in values and not specs[name].may_be_left_out(type_ref)
     ]
 
 
