@@ -53,10 +53,9 @@ from workbench.sim.simulation import (
 from workbench.sim.summary import Summary
 from workbench.sim.workload import Workload, WorkloadError, WorkloadItem, load_workload
 from workbench.store import StoreError
+from workbench.store.eventstore import SQLITE_MAX_INT, SQLITE_MIN_INT
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-#: Seeds are stored in the file's ``runs`` table: SQLite integers are 64-bit signed.
-MIN_SEED, MAX_SEED = -(2**63), 2**63 - 1
 #: Simulated time between generated commands unless ``--every`` says otherwise: 1,000
 #: commands then span six weeks, long enough for delays of days to come due.
 DEFAULT_EVERY = "1h"
@@ -106,7 +105,7 @@ def _fail(message: str) -> None:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(MIN_SEED, MAX_SEED),
+    type=click.IntRange(SQLITE_MIN_INT, SQLITE_MAX_INT),  # stored in the runs table
     help="Seed for ids and generated values [workload's seed or 0].",
 )
 @click.option(

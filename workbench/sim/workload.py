@@ -63,6 +63,7 @@ from workbench.model.types import ANY, TypeRef, TypeSyntaxError, check_value, pa
 from workbench.model.yaml_compose import Failure, Problem, build_data, compose
 from workbench.model.yamlio import DocumentError, YamlDocument, YamlPath, read_document
 from workbench.sim.clock import parse_duration, parse_instant
+from workbench.store.eventstore import SQLITE_MAX_INT, SQLITE_MIN_INT
 
 __all__ = [
     "Advance",
@@ -256,7 +257,7 @@ class _Parser:
         seed = data.get("seed")
         if seed is not None and not _is_int(seed):
             raise self.fail(("seed",), f"'seed' must be a whole number, not {seed!r}")
-        if seed is not None and not -(2**63) <= seed < 2**63:
+        if seed is not None and not SQLITE_MIN_INT <= seed <= SQLITE_MAX_INT:  # stored in runs
             raise self.fail(("seed",), "'seed' must fit in 64 bits (between -2**63 and 2**63 - 1)")
         batch = data.get("batch")
         if batch is not None and not (_is_int(batch) and batch >= 1):
