@@ -51,7 +51,7 @@ from workbench.sim.messages import (
     Rejected,
     domain_event,
 )
-from workbench.sim.values import fresh_default
+from workbench.sim.values import fresh_default, set_in_order
 from workbench.store import ConcurrencyError, EventFields, EventStore
 
 
@@ -64,7 +64,7 @@ def loop_items(value: Any, what: str) -> list[Any]:
     if isinstance(value, list | tuple):
         return list(value)
     if isinstance(value, set | frozenset):
-        return sorted(value, key=repr)
+        return set_in_order(value)
     raise ModelingProblem(f"{what} gave {type(value).__name__}, not a list to iterate")
 
 

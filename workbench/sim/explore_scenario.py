@@ -24,6 +24,7 @@ from workbench.model.schema import Model
 from workbench.model.types import TypeRef, parse_type
 from workbench.model.yaml_scalar import render_scalar, render_string
 from workbench.sim.generate import IdKinds, singular
+from workbench.sim.values import set_in_order
 
 
 class Quoted(str):
@@ -175,7 +176,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k) if not isinstance(k, int | str) else k: plain(v) for k, v in value.items()}
     if isinstance(value, set | frozenset):  # in the order the store keeps them
-        return [plain(v) for v in sorted(value, key=repr)]
+        return [plain(v) for v in set_in_order(value)]
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return str(value)

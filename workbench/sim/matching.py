@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from workbench.sim.values import set_in_order
+
 #: Text that can be shown bare; anything else is shown in double quotes.
 _PLAIN_TEXT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .:/@+-]*$")
 _RESERVED = {"null", "true", "false", "~", "yes", "no", "on", "off"}
@@ -70,7 +72,7 @@ def show(value: Any) -> str:
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{show(k)}: {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, set | frozenset):  # in the order the store keeps them
-        return "[" + ", ".join(show(v) for v in sorted(value, key=repr)) + "]"
+        return "[" + ", ".join(show(v) for v in set_in_order(value)) + "]"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(show(v) for v in value) + "]"
     return str(value)

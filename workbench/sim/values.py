@@ -91,7 +91,7 @@ class ValueTypes:
             return _PRIMITIVES[t.name](value, where, uuid_hook)
         if kind == "list":
             if isinstance(value, set | frozenset):
-                value = sorted(value, key=repr)
+                value = set_in_order(value)
             if not isinstance(value, list | tuple):
                 raise _fail(where, t, value)
             item = t.args[0]
@@ -252,8 +252,20 @@ def _plain_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain_json(v) for v in value]
     if isinstance(value, set | frozenset):
-        return [_plain_json(v) for v in sorted(value, key=repr)]
+        return [_plain_json(v) for v in set_in_order(value)]
     return value
+
+
+def set_in_order(values: set[Any] | frozenset[Any]) -> list[Any]:
+    """A set's items in the one order the simulator gives them: sorted by ``repr``.
+
+    A set has no order of its own, yet the store, read models, scenario output and
+    replays must agree on one, run after run (same model and seed, same bytes).
+
+    >>> set_in_order({"b", "a", 3})
+    ['a', 'b', 3]
+    """
+    return sorted(values, key=repr)
 
 
 def _plain_python(value: Any) -> Any:
@@ -265,7 +277,7 @@ def _plain_python(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain_python(v) for v in value]
     if isinstance(value, set | frozenset):  # as the store keeps it, so a replay agrees
-        return [_plain_python(v) for v in sorted(value, key=repr)]
+        return [_plain_python(v) for v in set_in_order(value)]
     return value
 
 
