@@ -67,6 +67,13 @@ def echo_diagnostics(diagnostics: Iterable[Diagnostic], lines: Sequence[str] | N
         echo_diagnostic(diagnostic, lines)
 
 
+def exit_bad_input(message: str) -> NoReturn:
+    """Say on stderr why the command cannot go on (bad usage, a file it cannot use), and
+    exit 2."""
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
 def exit_unusable_model(
     path: Path, loaded: LoadedModel, doing: str, *, err: bool = False
 ) -> NoReturn:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.output import TEXT_OR_JSON, echo_diagnostic, echo_json, source_lines
+from workbench.cli.output import TEXT_OR_JSON, echo_diagnostics, echo_json, source_lines
 from workbench.model.atomic import write_atomic
 from workbench.sim.report import (
     FileReport,
@@ -96,9 +96,7 @@ def closing_count(reports: list[FileReport]) -> str:
 def _echo_text(report: FileReport) -> None:
     if not report.runnable:
         click.echo(click.style(f"{report.file}: cannot run its scenarios", fg="red", bold=True))
-        source = source_lines(report.file)
-        for diagnostic in report.diagnostics:
-            echo_diagnostic(diagnostic, source)
+        echo_diagnostics(report.diagnostics, source_lines(report.file))
         if report.problem:
             click.echo(f"  {report.problem}")
         return

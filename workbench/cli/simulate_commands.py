@@ -31,7 +31,7 @@ from typing import Any
 
 import click
 
-from workbench.cli.output import TEXT_OR_JSON, echo_json, exit_unusable_model
+from workbench.cli.output import TEXT_OR_JSON, echo_json, exit_bad_input, exit_unusable_model
 from workbench.model.loader import load_model
 from workbench.model.schema import Model
 from workbench.sim.clock import DEFAULT_START, parse_duration
@@ -63,11 +63,6 @@ DEFAULT_EVERY = "1h"
 DEFAULT_COMMANDS = 1000
 #: Runs with at least this many commands show a progress bar on a terminal.
 PROGRESS_FROM = 1000
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 # -------------------------------------------------------------------------- simulate
@@ -150,29 +145,31 @@ def simulate_command(
     no modeling errors or problems, 1 when it did, 2 for unusable input.
     """
     if workload_path is not None and command_count is not None:
-        _fail("give either --workload FILE or --commands N, not both")
+        exit_bad_input("give either --workload FILE or --commands N, not both")
     if workload_path is not None and unchecked:
-        _fail("--unchecked is for generated commands; a workload file runs as written")
+        exit_bad_input("--unchecked is for generated commands; a workload file runs as written")
     if force and resume:
-        _fail("give either --force (replace the file) or --continue (add to it), not both")
+        exit_bad_input("give either --force (replace the file) or --continue (add to it), not both")
     try:
         pace = parse_duration(every)
     except ValueError as error:
-        _fail(f"--every: {error}")
+        exit_bad_input(f"--every: {error}")
     if workload_path is not None and every != DEFAULT_EVERY:
-        _fail("--every is for generated commands; a workload file moves the clock itself")
+        exit_bad_input("--every is for generated commands; a workload file moves the clock itself")
     model = _load_model(model_path)
     workload = _load_workload(workload_path, model) if workload_path is not None else None
     seed = seed if seed is not None else (workload.seed if workload and workload.seed else 0)
     batch = batch or (workload.batch if workload and workload.batch else DEFAULT_BATCH)
     db = db_path or Path(f"{model_path.stem}.sim.db")
     if not db.parent.is_dir():
-        _fail(f"{db}: the folder {db.parent} does not exist; create it or choose another --db")
+        exit_bad_input(
+            f"{db}: the folder {db.parent} does not exist; create it or choose another --db"
+        )
     for role, path in (("model", model_path), ("workload", workload_path)):
         if path is not None and _same_file(db, path):
-            _fail(f"--db {db} is the {role} file; choose another --db")
+            exit_bad_input(f"--db {db} is the {role} file; choose another --db")
     if db.is_dir():
-        _fail(f"{db} is a directory; give --db a file name")
+        exit_bad_input(f"{db} is a directory; give --db a file name")
     _clear_abandoned_scratch(db)
     try:
         lock = lock_for_run(db)
@@ -180,9 +177,9 @@ def simulate_command(
             click.get_current_context().call_on_close(lock.close)
         check_database(db, force=force, resume=resume, model=model.name)
     except DatabaseRefused as refused:
-        _fail(str(refused))
+        exit_bad_input(str(refused))
     except OSError as error:
-        _fail(f"{db}: cannot use the file: {error.strerror or error}")
+        exit_bad_input(f"{db}: cannot use the file: {error.strerror or error}")
     # --force builds the new store beside the old one and replaces it only when the
     # run completes: a run that stops or fails leaves the old file as it was.
     target = _scratch_path(db) if force and db.exists() else db
@@ -198,9 +195,9 @@ def simulate_command(
             synchronous=synchronous.upper(),  # type: ignore[arg-type]
         )
     except ModelNotRunnable as error:
-        _fail(f"{model_path}: the model cannot be run: {error}")
+        exit_bad_input(f"{model_path}: the model cannot be run: {error}")
     except (OSError, sqlite3.Error, StoreError) as error:
-        _fail(f"{db}: cannot open the store: {error}")
+        exit_bad_input(f"{db}: cannot open the store: {error}")
     completed = False
     failure: str | None = None
     try:
@@ -226,7 +223,7 @@ def simulate_command(
         if target != db:
             _replace_or_discard(target, db, completed)
     if failure is not None:
-        _fail(failure + (f"; {db} was left as it was" if target != db else ""))
+        exit_bad_input(failure + (f"; {db} was left as it was" if target != db else ""))
     if target != db and not completed:
         summary.stopped = (
             f"{summary.stopped or 'stopped'}; the new store was discarded and {db} left as it was"
@@ -300,7 +297,7 @@ def _load_workload(path: Path, model: Model) -> Workload:
     try:
         return load_workload(path, model)
     except WorkloadError as error:
-        _fail(f"{error.render()}")
+        exit_bad_input(f"{error.render()}")
         raise  # pragma: no cover - _fail exits
 
 

@@ -17,7 +17,6 @@ naming a stream or event type the store does not hold.
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -27,6 +26,7 @@ from typing import Any
 
 import click
 
+from workbench.cli.output import exit_bad_input
 from workbench.model.diagnostics import did_you_mean
 from workbench.store import EventStore, StoreError
 from workbench.store.inspect import (
@@ -51,8 +51,6 @@ from workbench.store.inspect import (
     streams_with_id,
 )
 
-EXIT_BAD_INPUT = 2
-
 #: At most this many events in a table without ``--limit``: its widths need every row
 #: in memory first, and beyond this a table is no longer read, only searched.
 TABLE_CAP = 10_000
@@ -63,11 +61,6 @@ STREAMS_SUGGESTED = 3
 #: A run's ``finished_at`` in a table when it has none: the run was killed, or is
 #: still going. JSON and CSV keep the empty value, for programs reading them.
 NOT_FINISHED = "(not finished)"
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 FORMAT_OPTION = click.option(
@@ -89,24 +82,26 @@ def store_group() -> None:
 def _inspect(db: Path) -> Iterator[EventStore]:
     """The store at ``db`` opened read-only; unusable files exit 2 with a clear message."""
     if db.is_dir():
-        _fail(f"{db}: is a directory, not an event store file")
+        exit_bad_input(f"{db}: is a directory, not an event store file")
     if db.is_file() and db.stat().st_size == 0:
-        _fail(f"{db}: the file is empty, not an event store")
+        exit_bad_input(f"{db}: the file is empty, not an event store")
     with no_leftover_sidecars(db):
         try:
             store = EventStore.open(db, read_only=True)
         except FileNotFoundError:
-            _fail(f"{db}: no such file")
+            exit_bad_input(f"{db}: no such file")
         except StoreError as error:
             message = str(error)
-            _fail(message if message.startswith(f"cannot read {db}:") else f"{db}: {message}")
+            exit_bad_input(
+                message if message.startswith(f"cannot read {db}:") else f"{db}: {message}"
+            )
         except sqlite3.Error as error:
-            _fail(f"{db}: not an event store ({error})")
+            exit_bad_input(f"{db}: not an event store ({error})")
         try:
             _note_older_format(store, db)
             yield store
         except sqlite3.Error as error:
-            _fail(f"{db}: cannot read the store ({error})")
+            exit_bad_input(f"{db}: cannot read the store ({error})")
         finally:
             store.close()
 
@@ -173,7 +168,7 @@ def _unknown_stream(store: EventStore, db: Path, stream_id: str) -> str:
 def _check_stream(store: EventStore, db: Path, stream_id: str) -> None:
     """Exit 2 unless the store holds a stream ``stream_id`` (one with events)."""
     if store.stream_version(stream_id) == 0:
-        _fail(_unknown_stream(store, db, stream_id))
+        exit_bad_input(_unknown_stream(store, db, stream_id))
 
 
 @store_group.command("streams")
@@ -217,7 +212,7 @@ def events_command(
             known = event_types(store)
             listed = f"types in the store: {', '.join(known)}" if known else "the store is empty"
             hint = did_you_mean(event_type, known)
-            _fail(
+            exit_bad_input(
                 f"{db}: no events of type {event_type!r} ({listed})" + (f"; {hint}" if hint else "")
             )
         rows = iter_events_rows(
@@ -259,7 +254,7 @@ def read_model_command(db: Path, name: str, output_format: str) -> None:
             names = [d.name for d in definitions]
             hint = did_you_mean(name, names)
             listed = ", ".join(names) or "none"
-            _fail(
+            exit_bad_input(
                 f"{db}: no read model '{name}' (read models: {listed})"
                 + (f"; {hint}" if hint else "")
             )

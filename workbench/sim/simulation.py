@@ -234,8 +234,9 @@ class Simulation:
         self.placeholders = placeholders
         self.progress = progress
         self.observe = observe
-        #: The summary's counters as of the last commit (see :meth:`Summary.counts`).
-        self._committed: dict[str, object] = summary.counts()
+        #: The summary's counters as of the last commit (see :meth:`Summary.counts`);
+        #: taken when :meth:`run` starts and at every commit.
+        self._committed: dict[str, object] = {}
         if placeholders is not None:
             summary.spell = placeholders.show_text
 
