@@ -18,7 +18,6 @@ or input (a model, workload or store file that cannot be used).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import random
@@ -45,9 +44,12 @@ from workbench.sim.simulation import (
     DatabaseRefused,
     Simulation,
     check_database,
+    clear_abandoned_scratch,
     generated_items,
     lock_for_run,
     remove_database,
+    replace_or_discard,
+    scratch_path,
     stream_creations,
 )
 from workbench.sim.summary import Summary
@@ -170,7 +172,7 @@ def simulate_command(
             exit_bad_input(f"--db {db} is the {role} file; choose another --db")
     if db.is_dir():
         exit_bad_input(f"{db} is a directory; give --db a file name")
-    _clear_abandoned_scratch(db)
+    clear_abandoned_scratch(db)
     try:
         lock = lock_for_run(db)
         if lock is not None:  # released when the command ends, however it ends
@@ -182,7 +184,7 @@ def simulate_command(
         exit_bad_input(f"{db}: cannot use the file: {error.strerror or error}")
     # --force builds the new store beside the old one and replaces it only when the
     # run completes: a run that stops or fails leaves the old file as it was.
-    target = _scratch_path(db) if force and db.exists() else db
+    target = scratch_path(db) if force and db.exists() else db
     if target != db:
         remove_database(target)
     start = workload.start if workload and workload.start else DEFAULT_START
@@ -221,7 +223,7 @@ def simulate_command(
     finally:
         engine.close()
         if target != db:
-            _replace_or_discard(target, db, completed)
+            replace_or_discard(target, db, completed)
     if failure is not None:
         exit_bad_input(failure + (f"; {db} was left as it was" if target != db else ""))
     if target != db and not completed:
@@ -251,41 +253,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def _clear_abandoned_scratch(db: Path) -> None:
-    """Remove the scratch stores of ``--force`` runs that were killed (their process is
-    gone): nothing else would ever delete them."""
-    for scratch in db.parent.glob(f".{db.name}.*.new"):
-        pid = scratch.name[len(db.name) + 2 : -len(".new")]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            remove_database(scratch)
-        except OSError:  # it exists but is not ours to signal: leave it
-            continue
-
-
-def _scratch_path(db: Path) -> Path:
-    """Where a ``--force`` run builds its store: hidden, beside ``db``, one per process."""
-    return db.with_name(f".{db.name}.{os.getpid()}.new")
-
-
-def _replace_or_discard(scratch: Path, db: Path, completed: bool) -> None:
-    """Put a completed ``--force`` run's store in place of ``db``; else drop it.
-
-    The old file's WAL companions go first: left beside the new file, SQLite would
-    read the old WAL into it. The engine closed the scratch store, so it has none.
-    """
-    if not completed:
-        remove_database(scratch)
-        return
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(f"{db}{suffix}")
-    os.replace(scratch, db)
-
-
 def _load_model(path: Path) -> Model:
     loaded = load_model(path)
     if loaded.model is None or not loaded.ok:
@@ -298,7 +265,6 @@ def _load_workload(path: Path, model: Model) -> Workload:
         return load_workload(path, model)
     except WorkloadError as error:
         exit_bad_input(f"{error.render()}")
-        raise  # pragma: no cover - _fail exits
 
 
 def _plan(

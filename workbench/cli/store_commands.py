@@ -258,7 +258,6 @@ def read_model_command(db: Path, name: str, output_format: str) -> None:
                 f"{db}: no read model '{name}' (read models: {listed})"
                 + (f"; {hint}" if hint else "")
             )
-            return  # pragma: no cover - _fail exits
         definition = store.projection(chosen)
         _print(read_model_rows(store, chosen), output_format, [c for c, _ in definition.columns])
 

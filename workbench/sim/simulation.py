@@ -49,10 +49,13 @@ __all__ = [
     "Simulation",
     "blank_sqlite_file",
     "check_database",
+    "clear_abandoned_scratch",
     "frozen_heap",
     "generated_items",
     "lock_for_run",
     "remove_database",
+    "replace_or_discard",
+    "scratch_path",
     "stream_creations",
 ]
 
@@ -197,11 +200,50 @@ def _count(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
+#: The files SQLite keeps beside a store in WAL mode.
+SIDECARS = ("-wal", "-shm")
+
+
 def remove_database(path: Path) -> None:
     """Delete a store file and its WAL companions (for ``--force``)."""
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", *SIDECARS):
         with contextlib.suppress(FileNotFoundError):
             os.remove(f"{path}{suffix}")
+
+
+def clear_abandoned_scratch(db: Path) -> None:
+    """Remove the scratch stores of ``--force`` runs that were killed (their process is
+    gone): nothing else would ever delete them."""
+    for scratch in db.parent.glob(f".{db.name}.*.new"):
+        pid = scratch.name[len(db.name) + 2 : -len(".new")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            remove_database(scratch)
+        except OSError:  # it exists but is not ours to signal: leave it
+            continue
+
+
+def scratch_path(db: Path) -> Path:
+    """Where a ``--force`` run builds its store: hidden, beside ``db``, one per process."""
+    return db.with_name(f".{db.name}.{os.getpid()}.new")
+
+
+def replace_or_discard(scratch: Path, db: Path, completed: bool) -> None:
+    """Put a completed ``--force`` run's store in place of ``db``; else drop it.
+
+    The old file's WAL companions go first: left beside the new file, SQLite would
+    read the old WAL into it. The engine closed the scratch store, so it has none.
+    """
+    if not completed:
+        remove_database(scratch)
+        return
+    for suffix in SIDECARS:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{db}{suffix}")
+    os.replace(scratch, db)
 
 
 class Simulation:
