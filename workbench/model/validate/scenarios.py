@@ -23,6 +23,8 @@ from workbench.model.schema import (
     STREAM_EXISTS_ERROR,
     STREAM_MISSING_ERROR,
     Fields,
+    Model,
+    Policy,
     Scenario,
     Step,
 )
@@ -142,11 +144,7 @@ def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) 
             )
     elif when_kind == "event":
         assert scenario.when is not None
-        reacting = [
-            n
-            for n, p in {**model.policies, **model.translations}.items()
-            if p.on == scenario.when.message
-        ]
+        reacting = _reacting(model, scenario.when.message)
         if not reacting and then.read_models is None:
             ctx.report(
                 "WB500",
@@ -160,11 +158,7 @@ def _check_scenario(ctx: ValidationContext, scenario: Scenario, path: YamlPath) 
                 then_path,
                 key=True,
             )
-        issued = {
-            issue.command
-            for name in reacting
-            for issue in {**model.policies, **model.translations}[name].issue
-        }
+        issued = {issue.command for policy in reacting for issue in policy.issue}
         for index, step in enumerate(then.commands or ()):
             step_path = (*then_path, "commands", index)
             if (
@@ -381,6 +375,11 @@ def _check_state(ctx: ValidationContext, scenario: Scenario, then_path: YamlPath
     _check_state_after_reactions(ctx, scenario, aggregate_name, then_path)
 
 
+def _reacting(model: Model, event: str) -> list[Policy]:
+    """The policies and translations that react to ``event``, in the model's order."""
+    return [p for p in (*model.policies.values(), *model.translations.values()) if p.on == event]
+
+
 def _check_state_after_reactions(
     ctx: ValidationContext, scenario: Scenario, aggregate_name: str, then_path: YamlPath
 ) -> None:
@@ -394,8 +393,7 @@ def _check_state_after_reactions(
         return
     changed_by = [
         issued.command
-        for policy in (*model.policies.values(), *model.translations.values())
-        if policy.on == when.message
+        for policy in _reacting(model, when.message)
         for issued in policy.issue
         if issued.command in model.commands
         and model.commands[issued.command].aggregate == aggregate_name
